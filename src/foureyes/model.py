@@ -1,0 +1,173 @@
+"""The records that flow through a pipeline: frames, raw reads, readings and events.
+
+They are small frozen dataclasses so that a stage can hand them on without copying and a
+test can build them by hand. Pydantic stays at the edges (config, HTTP).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "Event",
+    "EventType",
+    "Frame",
+    "MeterKind",
+    "RawRead",
+    "Reading",
+    "Region",
+    "Status",
+]
+
+Image = npt.NDArray[np.uint8]
+
+
+class MeterKind(enum.StrEnum):
+    """How a meter's text is parsed into a number."""
+
+    CURRENCY = "currency"  # $12,345.67 or 12345.67: a fixed count of decimals
+    NUMBER = "number"  # 12,345.6 or 12345: decimals allowed, count fixed once seen
+    INTEGER = "integer"  # 12,345: no decimals
+
+
+class Status(enum.StrEnum):
+    """What FourEyes concluded about one meter at one sampled frame.
+
+    ``ok``: the value is confirmed. ``held``: the raw read was doubtful or missing but the
+    meter provably kept its value (the trusted readings on both sides agree), so that value
+    is reported. ``rejected``: a number was read but contradicts the meter's history or its
+    neighbours, so the value is null. ``unreadable``: no number could be read (covered,
+    blank, partial), and the value is null.
+    """
+
+    OK = "ok"
+    HELD = "held"
+    REJECTED = "rejected"
+    UNREADABLE = "unreadable"
+
+
+class EventType(enum.StrEnum):
+    RESET = "reset"
+    THRESHOLD = "threshold"
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """A rectangle in source-frame pixels."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+
+    def __post_init__(self) -> None:
+        if self.width <= 0 or self.height <= 0:
+            raise ValueError(f"region width and height must be positive, got {self}")
+        if self.x < 0 or self.y < 0:
+            raise ValueError(f"region x and y must not be negative, got {self}")
+
+    def fits(self, width: int, height: int) -> bool:
+        return self.x + self.width <= width and self.y + self.height <= height
+
+    def crop(self, image: Image) -> Image:
+        return image[self.y : self.y + self.height, self.x : self.x + self.width]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Frame:
+    """One decoded frame: RGB pixels (H, W, 3) and its position in the stream.
+
+    ``index`` counts every decoded frame from 0, sampled or not; ``ts`` is the stream's own
+    presentation time in seconds, never the wall clock.
+    """
+
+    index: int
+    ts: float
+    image: Image
+    source: str = ""
+
+    @property
+    def width(self) -> int:
+        return int(self.image.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.image.shape[0])
+
+
+@dataclass(frozen=True, slots=True)
+class RawRead:
+    """What a reader saw in one crop, before any judgement."""
+
+    text: str
+    confidence: float
+    reader: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """FourEyes' judgement of one meter at one sampled frame (one line of readings.jsonl)."""
+
+    ts: float
+    frame: int
+    meter: str
+    value: float | None
+    text: str
+    confidence: float
+    status: Status
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "ts": round(self.ts, 6),
+            "frame": self.frame,
+            "meter": self.meter,
+            "value": self.value,
+            "text": self.text,
+            "confidence": round(self.confidence, 5),
+            "status": str(self.status),
+        }
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that happened to a meter (one line of events.jsonl).
+
+    ``id`` is derived from (meter, type, stream position, detail) only, so a re-run over
+    the same input yields the same ids and a store can reject duplicates.
+    """
+
+    id: str
+    ts: float
+    frame: int
+    meter: str
+    type: EventType
+    before: float | None
+    after: float | None
+    confidence: float = 1.0
+    detail: dict[str, Any] = field(default_factory=dict)
+    evidence: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "ts": round(self.ts, 6),
+            "frame": self.frame,
+            "meter": self.meter,
+            "type": str(self.type),
+            "before": self.before,
+            "after": self.after,
+            "confidence": round(self.confidence, 5),
+        }
+        out.update(self.detail)
+        if self.evidence is not None:
+            out["evidence"] = self.evidence
+        return out
