@@ -54,6 +54,7 @@ class Status(enum.StrEnum):
 class EventType(enum.StrEnum):
     RESET = "reset"
     THRESHOLD = "threshold"
+    JUMP = "jump"  # a persistent rise faster than the meter grows
 
 
 @dataclass(frozen=True, slots=True)

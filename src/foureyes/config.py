@@ -1,0 +1,195 @@
+"""The YAML config: what to read, where the meters are, and which events to report.
+
+Pydantic validates the file once, at the edge; the rest of FourEyes sees plain frozen
+values. Every problem becomes a :class:`~foureyes.errors.ConfigError` naming the file, the
+key and what is wrong, so a user can fix it without reading a traceback.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from foureyes.errors import ConfigError
+from foureyes.model import MeterKind, Region
+
+__all__ = ["Config", "EventsConfig", "MeterConfig", "ReaderConfig", "SourceConfig", "load_config"]
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class SourceConfig(BaseModel):
+    model_config = _STRICT
+
+    uri: str = Field(min_length=1)
+    fps: PositiveFloat = 2.0
+    startup_timeout: PositiveFloat = 30.0
+    no_frame_timeout: PositiveFloat = 10.0
+
+
+class MeterConfig(BaseModel):
+    model_config = _STRICT
+
+    region: tuple[int, int, int, int]
+    kind: MeterKind = MeterKind.CURRENCY
+    corners: tuple[tuple[float, float], ...] | None = None
+    decimals: int | None = Field(default=None, ge=0, le=6)
+    max_rise_per_second: PositiveFloat | None = None
+    min_confidence: float = Field(default=0.6, ge=0, le=1)
+    reset_min_drop: float = Field(default=0.01, gt=0, lt=1)
+
+    @field_validator("region")
+    @classmethod
+    def _region_positive(cls, v: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        x, y, w, h = v
+        if x < 0 or y < 0:
+            raise ValueError("x and y must be 0 or more")
+        if w <= 0 or h <= 0:
+            raise ValueError("width and height must be more than 0")
+        return v
+
+    @field_validator("corners")
+    @classmethod
+    def _four_corners(
+        cls, v: tuple[tuple[float, float], ...] | None
+    ) -> tuple[tuple[float, float], ...] | None:
+        if v is not None and len(v) != 4:
+            raise ValueError("give 4 corners: top-left, top-right, bottom-right, bottom-left")
+        return v
+
+    @model_validator(mode="after")
+    def _decimals_fit_kind(self) -> MeterConfig:
+        if self.kind is MeterKind.INTEGER and self.decimals:
+            raise ValueError("an integer meter has no decimals")
+        return self
+
+    @property
+    def box(self) -> Region:
+        return Region(*self.region)
+
+
+class EventsConfig(BaseModel):
+    model_config = _STRICT
+
+    thresholds: dict[str, list[float]] = Field(default_factory=dict)
+    reset_confirm_samples: int = Field(default=3, ge=1, le=50)
+    reset_confirm_seconds: float = Field(default=1.5, ge=0)
+
+
+class ReaderConfig(BaseModel):
+    model_config = _STRICT
+
+    name: str = "rapidocr"
+    threads: int = Field(default=0, ge=0, le=64)
+
+
+class TrackingConfig(BaseModel):
+    model_config = _STRICT
+
+    lookahead: int = Field(default=3, ge=1, le=20)
+    history: int = Field(default=4, ge=1, le=50)
+    max_pending: int = Field(default=40, ge=4, le=1000)
+
+
+class Config(BaseModel):
+    model_config = _STRICT
+
+    source: SourceConfig
+    meters: dict[str, MeterConfig] = Field(min_length=1)
+    events: EventsConfig = Field(default_factory=EventsConfig)
+    reader: ReaderConfig = Field(default_factory=ReaderConfig)
+    tracking: TrackingConfig = Field(default_factory=TrackingConfig)
+    path: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("meters")
+    @classmethod
+    def _meter_names(cls, v: dict[str, MeterConfig]) -> dict[str, MeterConfig]:
+        for name in v:
+            if not name or not name.replace("_", "").replace("-", "").isalnum():
+                raise ValueError(f"meter name {name!r} may hold only letters, digits, - and _")
+        return v
+
+    @model_validator(mode="after")
+    def _thresholds_name_meters(self) -> Config:
+        for name, values in self.events.thresholds.items():
+            if name not in self.meters:
+                known = ", ".join(sorted(self.meters))
+                raise ValueError(
+                    f"events.thresholds names unknown meter {name!r} (meters: {known})"
+                )
+            if any(not math.isfinite(t) for t in values):
+                raise ValueError(f"events.thresholds.{name} must be finite numbers")
+        return self
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent if self.path is not None else Path.cwd()
+
+    def check_frame_size(self, width: int, height: int) -> None:
+        """Raise if a meter's region does not lie inside a ``width`` x ``height`` frame."""
+        for name, meter in self.meters.items():
+            x, y, w, h = meter.region
+            if x + w > width or y + h > height:
+                raise ConfigError(
+                    f"region {list(meter.region)} reaches ({x + w}, {y + h}), outside the "
+                    f"{width}x{height} frame; measure the region on a frame of this source",
+                    path=str(self.path) if self.path else None,
+                    key=f"meters.{name}.region",
+                )
+            for cx, cy in meter.corners or ():
+                if not (0 <= cx <= width and 0 <= cy <= height):
+                    raise ConfigError(
+                        f"corner ({cx}, {cy}) lies outside the {width}x{height} frame",
+                        path=str(self.path) if self.path else None,
+                        key=f"meters.{name}.corners",
+                    )
+
+
+def _key(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) for p in loc if p != "__root__") or "(top level)"
+
+
+def _message(err: Any) -> str:
+    kind = err.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown key; check its spelling against the README's config reference"
+    if kind == "missing":
+        return "missing; this key is required"
+    msg = str(err.get("msg", "invalid value"))
+    return msg.removeprefix("Value error, ")
+
+
+def config_from_dict(data: Any, *, path: Path | None = None) -> Config:
+    """Validate an already-parsed config mapping (for the Python API and tests)."""
+    where = str(path) if path else None
+    if not isinstance(data, dict):
+        raise ConfigError("the file must hold a mapping with 'source' and 'meters'", path=where)
+    try:
+        return Config.model_validate({**data, "path": path})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        more = len(exc.errors()) - 1
+        suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        raise ConfigError(_message(err) + suffix, path=where, key=_key(err["loc"])) from None
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a YAML config file."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError("no such file; check the path", path=str(p))
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"not valid YAML{at}: {problem}", path=str(p)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the file: {exc}", path=str(p)) from None
+    return config_from_dict(data, path=p.resolve())

@@ -1,0 +1,75 @@
+"""Turn a reader's raw text into a number, or say precisely why it is not one.
+
+A meter's format is part of what makes a reading trustworthy: the count of decimals never
+changes, thousands separators group by three, and a partial number ("$12,3", "45.6" on a
+two-decimal meter) is not a number. The parser is strict on purpose: rejecting a read
+costs one sample, accepting a wrong one costs a false event.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from foureyes.model import MeterKind
+
+__all__ = ["ParseResult", "normalize", "parse_value"]
+
+# Characters OCR models substitute for digits in numeric fonts. Only applied inside a token
+# that is otherwise numeric, so "BONUS" never becomes a number.
+_DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1"})
+_CURRENCY = "$€£¥₩₹"
+_SPACES = re.compile(r"\s+")
+_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+_PLAIN = re.compile(r"^\d+(\.\d+)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    """A parsed value (``value`` set) or the reason the text is not a value."""
+
+    value: float | None
+    decimals: int = 0
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.value is not None
+
+
+def normalize(text: str) -> str:
+    """Strip what a meter's text may carry around its number: spaces, a currency sign."""
+    t = _SPACES.sub("", text)
+    t = t.strip(_CURRENCY)
+    # Some fonts' comma reads as a period or vice versa only in the wrong place; leave it
+    # to the grammar below to reject rather than guess.
+    if any(ch.isdigit() for ch in t):
+        t = t.translate(_DIGIT_LOOKALIKES)
+    return t
+
+
+def parse_value(text: str, kind: MeterKind, decimals: int | None = None) -> ParseResult:
+    """Parse ``text`` as a meter value of ``kind``.
+
+    ``decimals`` is the meter's fixed count of decimals when known (currency defaults to 2);
+    a text with another count is rejected, because a digit lost or gained at the end is the
+    commonest partial read.
+    """
+    t = normalize(text)
+    if not t:
+        return ParseResult(None, reason="empty")
+    if not (_GROUPED.match(t) or _PLAIN.match(t)):
+        return ParseResult(None, reason=f"not a number: {text!r}")
+    int_part, _, frac = t.partition(".")
+    got = len(frac)
+    if kind is MeterKind.INTEGER and got:
+        return ParseResult(None, reason=f"integer meter shows decimals: {text!r}")
+    if kind is MeterKind.CURRENCY and decimals is None:
+        decimals = 2
+    if decimals is not None and got != decimals:
+        return ParseResult(None, reason=f"expected {decimals} decimals, got {got}: {text!r}")
+    digits = int_part.replace(",", "")
+    if len(digits) > 1 and digits.startswith("0"):
+        return ParseResult(None, reason=f"leading zero: {text!r}")
+    value = float(f"{digits}.{frac}") if frac else float(digits)
+    return ParseResult(round(value, got), decimals=got)

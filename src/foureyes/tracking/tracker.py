@@ -1,0 +1,341 @@
+"""Per-meter temporal validation: from raw per-frame reads to trusted readings and events.
+
+A raw OCR read is wrong on some frames (rolling digits, popups, compression). The tracker
+never passes such a read on: it decides each sample only after it has seen ``lookahead``
+later samples, and it accepts a value only when it fits the meter's history and agrees
+with its neighbours. A read that leaves the meter's envelope (a drop, or a rise faster than
+the meter grows) is a *level change* only if the new level persists; a persistent big drop
+is a reset. Everything here is pure logic on :class:`Observation`\\ s: no video, no model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from foureyes.model import Event, EventType, Reading, Status
+from foureyes.readers.parse import ParseResult
+from foureyes.tracking.rules import Growth, Point, consistent, prune_conflicts
+
+__all__ = ["MeterTracker", "Observation", "TrackerSettings", "event_id"]
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One sampled frame's raw read of one meter, parsed."""
+
+    frame: int
+    ts: float
+    text: str
+    confidence: float
+    parsed: ParseResult
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerSettings:
+    growth: Growth = field(default_factory=Growth)
+    min_confidence: float = 0.6
+    reset_min_drop: float = 0.01
+    confirm_samples: int = 3
+    confirm_seconds: float = 1.5
+    lookahead: int = 3
+    history: int = 4
+    max_pending: int = 40
+    thresholds: tuple[float, ...] = ()
+
+
+def event_id(meter: str, kind: str, frame: int, detail: str = "") -> str:
+    """A stable idempotency key: the same input stream always yields the same ids."""
+    raw = f"{meter}|{kind}|{frame}|{detail}"
+    return hashlib.sha1(raw.encode()).hexdigest()[:16]
+
+
+@dataclass(slots=True)
+class _Item:
+    obs: Observation
+    cand: float | None
+    reason: str = ""
+    status: Status | None = None
+    value: float | None = None
+    segment: int = 0
+    prev_ok: float | None = None  # the trusted value before this sample, for held
+    ambiguous: bool = False
+
+    def point(self) -> Point:
+        assert self.cand is not None
+        return Point(self.obs.ts, self.cand, self.obs.confidence)
+
+
+Verdict = Literal["wait", "glitch", "change"]
+
+
+class MeterTracker:
+    """Judges one meter's observations in order and emits readings and events.
+
+    ``update`` takes one observation and returns the readings (in sample order) and events
+    that became certain; ``finish`` decides what is left at the end of the stream. Readings
+    lag the input by at least ``lookahead`` samples, more while a level change or a covered
+    stretch is being resolved, never more than ``max_pending``.
+    """
+
+    def __init__(self, meter: str, settings: TrackerSettings | None = None) -> None:
+        self.meter = meter
+        self.s = settings or TrackerSettings()
+        self._pending: deque[_Item] = deque()
+        self._history: deque[_Item] = deque(maxlen=self.s.history)
+        self._awaiting: deque[_Item] = deque()  # decided, held back to resolve ``held``
+        self._anchor: Point | None = None
+        self._segment = 0
+        self._events: list[Event] = []
+
+    # -- public ---------------------------------------------------------------------
+    @property
+    def value(self) -> float | None:
+        """The latest trusted value."""
+        return self._anchor.value if self._anchor else None
+
+    def update(self, obs: Observation) -> tuple[list[Reading], list[Event]]:
+        self._pending.append(self._candidate(obs))
+        self._drain(final=False)
+        return self._collect(final=False)
+
+    def finish(self) -> tuple[list[Reading], list[Event]]:
+        self._drain(final=True)
+        return self._collect(final=True)
+
+    # -- candidates -----------------------------------------------------------------
+    def _candidate(self, obs: Observation) -> _Item:
+        if not obs.parsed.ok:
+            return _Item(obs, None, reason=obs.parsed.reason)
+        if obs.confidence < self.s.min_confidence:
+            return _Item(obs, None, reason=f"low confidence {obs.confidence:.2f}")
+        return _Item(obs, obs.parsed.value)
+
+    # -- the decision loop ------------------------------------------------------------
+    def _drain(self, *, final: bool) -> None:
+        while self._pending:
+            forced = final or len(self._pending) >= self.s.max_pending
+            if not self._decide_front(final=forced):
+                return
+
+    def _decide_front(self, *, final: bool) -> bool:
+        item = self._pending[0]
+        a = self._anchor
+        if item.cand is None:
+            self._settle(item, None, item.reason)
+            return True
+        p = item.point()
+        if a is not None and not consistent(a, p, self.s.growth):
+            verdict = self._level_change(item, a, final=final)
+            if verdict == "wait":
+                return False
+            if verdict == "glitch":
+                self._settle(item, None, self._why_outside(a, p))
+                return True
+            self._accept_change(item, a)
+            return True
+        if not final and len(self._pending) <= self.s.lookahead:
+            return False
+        self._judge_in_envelope(item, a)
+        return True
+
+    def _why_outside(self, a: Point, p: Point) -> str:
+        if p.value < a.value:
+            return f"lower than the trusted {a.value:g} and the drop did not persist"
+        return f"rise from the trusted {a.value:g} is too fast and did not persist"
+
+    def _judge_in_envelope(self, item: _Item, a: Point | None) -> None:
+        p = item.point()
+        window: list[_Item] = [item]
+        for prev in self._history:
+            if prev.segment == self._segment and prev.ambiguous and prev.cand is not None:
+                window.append(prev)
+        available = 0
+        for f in list(self._pending)[1 : 1 + self.s.lookahead]:
+            if f.cand is None:
+                continue
+            fp = f.point()
+            if a is not None and not consistent(a, fp, self.s.growth):
+                continue  # outside the envelope: judged on its own turn
+            if fp.value < p.value * (1 - self.s.reset_min_drop):
+                continue  # far below: a reset after this sample, not evidence against it
+            window.append(f)
+            available += 1
+        points = [w.point() for w in window]
+        alive, deg = prune_conflicts(points, self.s.growth)
+        if not alive[0]:
+            self._settle(item, None, "disagrees with its neighbours")
+            return
+        if deg[0] == 1:
+            item.ambiguous = True
+            self._settle(item, None, "conflicts with a neighbour and neither can be trusted")
+            return
+        support = sum(1 for k, w in enumerate(window) if k and alive[k] and w.obs.ts > item.obs.ts)
+        need = 1 if a is not None else min(2, available)
+        if available and support < need:
+            self._settle(item, None, "no later sample agrees yet")
+            return
+        if a is None and not available:
+            self._settle(item, None, "no other sample to confirm it")
+            return
+        self._accept(item)
+
+    def _level_change(self, item: _Item, a: Point, *, final: bool) -> Verdict:
+        """Whether a read outside the envelope starts a new level that persists."""
+        p = item.point()
+        if p.value < a.value * (1 - self.s.reset_min_drop) and _truncates(a.value, p.value):
+            return "glitch"  # "$2,345.67" for "$12,345.67": a covered leading digit
+        confirmed = 1
+        last_ts = p.ts
+        for later in list(self._pending)[1:]:
+            if later.cand is None:
+                continue
+            lp = later.point()
+            if consistent(a, lp, self.s.growth):
+                return "glitch"  # the old level came back
+            if consistent(p, lp, self.s.growth):
+                confirmed += 1
+                last_ts = lp.ts
+                if confirmed >= self.s.confirm_samples and last_ts - p.ts >= self.s.confirm_seconds:
+                    return "change"
+        return "glitch" if final else "wait"
+
+    # -- settling ---------------------------------------------------------------------
+    def _accept_change(self, item: _Item, a: Point) -> None:
+        p = item.point()
+        if p.value < a.value * (1 - self.s.reset_min_drop):
+            self._emit(
+                item, EventType.RESET, before=a.value, after=p.value, detail={"previous": a.ts}
+            )
+            self._segment += 1
+            self._anchor = None
+            self._accept(item, reason="reset confirmed")
+        elif p.value < a.value:
+            self._anchor = None
+            self._accept(item, reason="re-anchored: the earlier trusted value was too high")
+        else:
+            self._emit(item, EventType.JUMP, before=a.value, after=p.value)
+            self._accept(item, reason="rise persisted")
+
+    def _accept(self, item: _Item, reason: str = "") -> None:
+        assert item.cand is not None
+        before = self._anchor.value if self._anchor is not None else None
+        if before is not None:
+            for t in self.s.thresholds:
+                if before < t <= item.cand:
+                    self._emit(
+                        item,
+                        EventType.THRESHOLD,
+                        before=before,
+                        after=item.cand,
+                        detail={"threshold": t},
+                        key=f"{t:g}",
+                    )
+        self._anchor = item.point()
+        self._settle(item, item.cand, reason, status=Status.OK)
+
+    def _settle(
+        self, item: _Item, value: float | None, reason: str, status: Status | None = None
+    ) -> None:
+        self._pending.popleft()
+        if status is None:
+            status = (
+                Status.UNREADABLE
+                if item.cand is None and not item.obs.parsed.ok
+                else (Status.REJECTED)
+            )
+        item.status, item.value, item.reason = status, value, reason
+        item.segment = self._segment
+        item.prev_ok = self._anchor.value if status is not Status.OK and self._anchor else None
+        self._history.append(item)
+        if status is Status.OK:
+            self._resolve_held(item)
+        self._awaiting.append(item)
+
+    def _resolve_held(self, ok: _Item) -> None:
+        """A meter never falls between resets, so a stretch of doubtful samples between two
+        trusted samples of the same value must have shown that value."""
+        for w in self._awaiting:
+            if w.status is not Status.OK and w.segment == ok.segment and w.prev_ok == ok.value:
+                w.status, w.value = Status.HELD, ok.value
+                w.reason = f"{w.reason}; unchanged on both sides" if w.reason else "unchanged"
+
+    def _emit(
+        self,
+        item: _Item,
+        kind: EventType,
+        *,
+        before: float | None,
+        after: float | None,
+        detail: dict[str, float] | None = None,
+        key: str = "",
+    ) -> None:
+        self._events.append(
+            Event(
+                id=event_id(self.meter, kind, item.obs.frame, key),
+                ts=item.obs.ts,
+                frame=item.obs.frame,
+                meter=self.meter,
+                type=kind,
+                before=before,
+                after=after,
+                confidence=item.obs.confidence,
+                detail=dict(detail or {}),
+            )
+        )
+
+    def _collect(self, *, final: bool) -> tuple[list[Reading], list[Event]]:
+        out: list[Reading] = []
+        limit = self.s.max_pending
+        while self._awaiting:
+            w = self._awaiting[0]
+            unresolved = w.status is not Status.OK and w.status is not Status.HELD
+            can_still_hold = unresolved and w.prev_ok is not None and w.segment == self._segment
+            if can_still_hold and not final and len(self._awaiting) < limit:
+                break
+            self._awaiting.popleft()
+            out.append(_reading(self.meter, w))
+        events, self._events = self._events, []
+        return out, events
+
+
+def _reading(meter: str, w: _Item) -> Reading:
+    assert w.status is not None
+    return Reading(
+        ts=w.obs.ts,
+        frame=w.obs.frame,
+        meter=meter,
+        value=w.value,
+        text=w.obs.text,
+        confidence=w.obs.confidence,
+        status=w.status,
+        reason=w.reason,
+    )
+
+
+def _truncates(before: float, after: float) -> bool:
+    """Whether ``after`` looks like ``before`` with its leading digits hidden."""
+    whole = int(before)
+    k = 10
+    while k <= whole:
+        if after < k and abs((before % k) - after) < k * 0.02:
+            return True
+        k *= 10
+    return False
+
+
+def run_tracker(
+    tracker: MeterTracker, observations: Iterable[Observation]
+) -> tuple[list[Reading], list[Event]]:
+    """Feed a whole sequence (for tests and offline use)."""
+    readings: list[Reading] = []
+    events: list[Event] = []
+    for obs in observations:
+        r, e = tracker.update(obs)
+        readings += r
+        events += e
+    r, e = tracker.finish()
+    return readings + r, events + e
