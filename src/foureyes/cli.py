@@ -1,0 +1,129 @@
+"""The ``foureyes`` command. The environment is read here and only here."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from foureyes.errors import FourEyesError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Read on-screen meters from video and live streams into trustworthy readings and events.",
+)
+
+
+def _console() -> Console:
+    # NO_COLOR and TERM are honoured by rich itself; FOUREYES_NO_PROGRESS is ours.
+    return Console(stderr=True)
+
+
+def _progress_wanted() -> bool:
+    return os.environ.get("FOUREYES_NO_PROGRESS", "") in ("", "0")
+
+
+@app.command()
+def run(
+    config: Annotated[Path, typer.Argument(help="The YAML config file.")],
+    source: Annotated[
+        str | None, typer.Option("--source", help="Read this file, folder or URL instead.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (default runs/<config>-<time>).")
+    ] = None,
+) -> None:
+    """Read the meters of CONFIG from its source until the source ends."""
+    from foureyes.config import load_config
+    from foureyes.runner import default_out_dir
+    from foureyes.runner import run as run_pipeline
+
+    console = _console()
+    cfg = load_config(config)
+    target = out or default_out_dir(cfg)
+    result = run_pipeline(
+        cfg, out=target, source=source, console=console, show_progress=_progress_wanted()
+    )
+    s = result.summary
+    console.print(
+        f"[green]done[/]: {s['frames_sampled']} samples, {s['reads']} reads, "
+        f"events {s['events'] or 'none'} → {result.out}"
+    )
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the video and the run.")] = Path(
+        "runs/demo"
+    ),
+    seconds: Annotated[float, typer.Option("--seconds", min=3, help="Video length.")] = 60.0,
+    style: Annotated[str, typer.Option("--style", help="Board style.")] = "classic",
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the board.")] = 0,
+) -> None:
+    """Render a jackpot board video with known truth, read it, and score the reading."""
+    from foureyes.demo import STYLES, generate, score
+    from foureyes.runner import run as run_pipeline
+
+    console = _console()
+    if style not in STYLES:
+        raise FourEyesError(f"unknown style {style!r}; choose one of {', '.join(STYLES)}")
+    if out.exists() and any(out.iterdir()):
+        raise FourEyesError(f"{out}: already exists; choose another --out or remove it")
+    from foureyes.config import load_config
+
+    with _bar(console, "rendering", enabled=_progress_wanted()) as progress:
+        video = generate(out / "video", style=style, seconds=seconds, seed=seed, progress=progress)
+    console.print(f"rendered {video.frames} frames ({style}) → {video.video}")
+    cfg = load_config(video.config)
+    result = run_pipeline(cfg, out=out / "run", console=console, show_progress=_progress_wanted())
+    sc = score(result.out, video.truth.parent)
+    for line in sc.lines():
+        console.print(line)
+    console.print(f"outputs: {result.out}")
+
+
+@contextmanager
+def _bar(console: Console, label: str, *, enabled: bool) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar as a ``progress(done, total)`` callback."""
+    if not (enabled and console.is_terminal):
+        yield lambda done, total: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except FourEyesError as exc:
+        Console(stderr=True).print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # click's usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        raise

@@ -1,0 +1,310 @@
+"""Sources → readers → trackers: the loop that turns frames into readings and events.
+
+Decoding runs in a background thread feeding a small bounded queue, so on two cores the
+decoder and the model overlap instead of taking turns. The pipeline yields :class:`Batch`
+es in stream order; sinks and the CLI are layered on top by :mod:`foureyes.runner`.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import TracebackType
+
+from PIL import Image as PILImage
+
+from foureyes.config import Config
+from foureyes.model import Event, Frame, Image, Reading
+from foureyes.readers.base import Reader, create_reader
+from foureyes.readers.crop import MeterCrop, tighten
+from foureyes.readers.parse import parse_value
+from foureyes.sources import open_source
+from foureyes.sources.base import FrameSource, SourceInfo
+from foureyes.tracking.rules import Growth
+from foureyes.tracking.tracker import MeterTracker, Observation, TrackerSettings
+
+__all__ = ["Batch", "Pipeline", "StageTimes"]
+
+_END = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Readings that became final (whole frames, every meter, in frame order) and events."""
+
+    readings: tuple[Reading, ...] = ()
+    events: tuple[Event, ...] = ()
+
+
+@dataclass(slots=True)
+class StageTimes:
+    """Seconds spent per stage (time.monotonic), for summaries and benchmarks."""
+
+    decode_wait: float = 0.0
+    crop: float = 0.0
+    read: float = 0.0
+    track: float = 0.0
+    samples: int = 0
+    reads: int = 0
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "decode_wait": round(self.decode_wait, 4),
+            "crop": round(self.crop, 4),
+            "read": round(self.read, 4),
+            "track": round(self.track, 4),
+        }
+
+
+@dataclass(slots=True)
+class _Failure:
+    exc: BaseException
+
+
+@dataclass(slots=True)
+class _Aligner:
+    """Releases readings frame by frame once every meter has decided that frame."""
+
+    meters: tuple[str, ...]
+    queues: dict[str, deque[Reading]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.queues = {m: deque() for m in self.meters}
+
+    def add(self, readings: list[Reading]) -> None:
+        for r in readings:
+            self.queues[r.meter].append(r)
+
+    def ready(self) -> list[Reading]:
+        out: list[Reading] = []
+        while all(self.queues[m] for m in self.meters):
+            out.extend(self.queues[m].popleft() for m in self.meters)
+        return out
+
+
+class _Evidence:
+    """Keeps the recent crops so an event can be saved with the pixels that prove it."""
+
+    def __init__(self, folder: Path | None, keep: int) -> None:
+        self.folder = folder
+        self._crops: dict[int, dict[str, Image]] = {}
+        self._order: deque[int] = deque()
+        self._keep = keep
+
+    def remember(self, frame: int, crops: dict[str, Image]) -> None:
+        if self.folder is None:
+            return
+        self._crops[frame] = crops
+        self._order.append(frame)
+        while len(self._order) > self._keep:
+            self._crops.pop(self._order.popleft(), None)
+
+    def attach(self, event: Event) -> Event:
+        crop = self._crops.get(event.frame, {}).get(event.meter)
+        if self.folder is None or crop is None:
+            return event
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = f"{event.id}.png"
+        PILImage.fromarray(crop).save(self.folder / name)
+        return replace(event, evidence=f"{self.folder.name}/{name}")
+
+
+class Pipeline:
+    """Reads every configured meter from every sampled frame of a source.
+
+    >>> with Pipeline(load_config("meters.yaml")) as pipeline:   # doctest: +SKIP
+    ...     for batch in pipeline:
+    ...         for event in batch.events:
+    ...             print(event.meter, event.type, event.before, "->", event.after)
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        source: str | None = None,
+        reader: Reader | None = None,
+        evidence_dir: Path | None = None,
+        stop: threading.Event | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        queue_size: int = 4,
+    ) -> None:
+        self.config = config
+        self.uri = source or config.source.uri
+        self.stop = stop or threading.Event()
+        self._clock = clock
+        self._reader = reader
+        self._source: FrameSource | None = None
+        self._queue_size = queue_size
+        self.info: SourceInfo | None = None
+        self.times = StageTimes()
+        self.meters = tuple(config.meters)
+        self._crops = {
+            name: MeterCrop(m.box, tuple(m.corners) if m.corners else None)
+            for name, m in config.meters.items()
+        }
+        self._trackers = {name: MeterTracker(name, self._settings(name)) for name in self.meters}
+        t = config.tracking
+        self._evidence = _Evidence(evidence_dir, keep=t.max_pending + t.lookahead + 4)
+        self._thread: threading.Thread | None = None
+
+    def _settings(self, name: str) -> TrackerSettings:
+        m = self.config.meters[name]
+        ev, tr = self.config.events, self.config.tracking
+        return TrackerSettings(
+            growth=Growth(absolute=m.max_rise_per_second),
+            min_confidence=m.min_confidence,
+            reset_min_drop=m.reset_min_drop,
+            confirm_samples=ev.reset_confirm_samples,
+            confirm_seconds=ev.reset_confirm_seconds,
+            lookahead=tr.lookahead,
+            history=tr.history,
+            max_pending=tr.max_pending,
+            thresholds=tuple(sorted(ev.thresholds.get(name, ()))),
+        )
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def open(self) -> SourceInfo:
+        """Open the source, check the regions against its frames and load the model, so
+        that every start-up problem surfaces before anything is written."""
+        if self.info is not None:
+            return self.info
+        src = self.config.source
+        source = open_source(
+            self.uri,
+            sample_fps=src.fps,
+            base_dir=self.config.base_dir,
+            startup_timeout=src.startup_timeout,
+            no_frame_timeout=src.no_frame_timeout,
+            stop=self.stop,
+        )
+        try:
+            info = source.open()
+            self.config.check_frame_size(info.width, info.height)
+            if self._reader is None:
+                self._reader = create_reader(
+                    self.config.reader.name, threads=self.config.reader.threads
+                )
+            self._reader.warmup()
+        except BaseException:
+            source.close()
+            raise
+        self._source, self.info = source, info
+        return info
+
+    def close(self) -> None:
+        self.stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        if self._source is not None:
+            self._source.close()
+        if self._reader is not None:
+            self._reader.close()
+
+    def __enter__(self) -> Pipeline:
+        self.open()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def decoded(self) -> int:
+        return self._source.decoded if self._source is not None else 0
+
+    # -- the loop -------------------------------------------------------------------------
+    def __iter__(self) -> Iterator[Batch]:
+        self.open()
+        assert self._source is not None and self._reader is not None
+        frames: queue.Queue[object] = queue.Queue(maxsize=self._queue_size)
+        self._thread = threading.Thread(
+            target=self._produce, args=(self._source, frames), name="foureyes-decode", daemon=True
+        )
+        self._thread.start()
+        aligner = _Aligner(self.meters)
+        clock, times = self._clock, self.times
+        while True:
+            t0 = clock()
+            item = frames.get()
+            times.decode_wait += clock() - t0
+            if item is _END:
+                break
+            if isinstance(item, _Failure):
+                raise item.exc
+            assert isinstance(item, Frame)
+            batch = self._process(item, aligner)
+            if batch.readings or batch.events:
+                yield batch
+            if self.stop.is_set():
+                break
+        readings: list[Reading] = []
+        events: list[Event] = []
+        for tracker in self._trackers.values():
+            r, e = tracker.finish()
+            readings += r
+            events += e
+        aligner.add(readings)
+        final = Batch(tuple(aligner.ready()), tuple(self._evidence.attach(e) for e in events))
+        if final.readings or final.events:
+            yield final
+
+    def _produce(self, source: FrameSource, out: queue.Queue[object]) -> None:
+        try:
+            for frame in source.frames():
+                if not self._put(out, frame):
+                    return
+        except BaseException as exc:
+            self._put(out, _Failure(exc))
+        self._put(out, _END, force=True)
+
+    def _put(self, out: queue.Queue[object], item: object, force: bool = False) -> bool:
+        while force or not self.stop.is_set():
+            try:
+                out.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                if force and self.stop.is_set():
+                    return False
+        return False
+
+    def _process(self, frame: Frame, aligner: _Aligner) -> Batch:
+        clock, times = self._clock, self.times
+        assert self._reader is not None
+        t0 = clock()
+        crops = {name: cut.cut(frame.image) for name, cut in self._crops.items()}
+        tight = [tighten(crops[name]) for name in self.meters]
+        t1 = clock()
+        raws = self._reader.read(tight)
+        t2 = clock()
+        events: list[Event] = []
+        for name, raw in zip(self.meters, raws, strict=True):
+            m = self.config.meters[name]
+            obs = Observation(
+                frame=frame.index,
+                ts=frame.ts,
+                text=raw.text,
+                confidence=raw.confidence,
+                parsed=parse_value(raw.text, m.kind, m.decimals),
+            )
+            r, e = self._trackers[name].update(obs)
+            aligner.add(r)
+            events += e
+        self._evidence.remember(frame.index, crops)
+        t3 = clock()
+        times.crop += t1 - t0
+        times.read += t2 - t1
+        times.track += t3 - t2
+        times.samples += 1
+        times.reads += len(raws)
+        return Batch(tuple(aligner.ready()), tuple(self._evidence.attach(e) for e in events))
