@@ -13,7 +13,7 @@ from typing import Any, Protocol, runtime_checkable
 from foureyes.errors import ConfigError
 from foureyes.model import Image, RawRead
 
-__all__ = ["Reader", "create_reader", "register_reader", "reader_names"]
+__all__ = ["Reader", "create_reader", "reader_names", "register_reader"]
 
 
 @runtime_checkable

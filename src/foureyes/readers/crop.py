@@ -34,8 +34,8 @@ class MeterCrop:
 
 def _rectify(image: Image, corners: Sequence[tuple[float, float]]) -> Image:
     src = np.asarray(corners, dtype=np.float32)
-    width = int(round(max(np.linalg.norm(src[1] - src[0]), np.linalg.norm(src[2] - src[3]))))
-    height = int(round(max(np.linalg.norm(src[3] - src[0]), np.linalg.norm(src[2] - src[1]))))
+    width = int(max(np.linalg.norm(src[1] - src[0]), np.linalg.norm(src[2] - src[3])) + 0.5)
+    height = int(max(np.linalg.norm(src[3] - src[0]), np.linalg.norm(src[2] - src[1])) + 0.5)
     width, height = max(width, 8), max(height, 8)
     dst = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32)
     m = cv2.getPerspectiveTransform(src, dst)

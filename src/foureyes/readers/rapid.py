@@ -53,7 +53,9 @@ class RapidOCRReader:
                 self._engine = RapidOCR(params=params)
                 self._rec = self._engine._load_rec_model()
             except Exception as exc:
-                raise ReaderError(f"cannot load the recognition model: {exc}", reader=self.name)
+                raise ReaderError(
+                    f"cannot load the recognition model: {exc}", reader=self.name
+                ) from exc
             logging.getLogger("RapidOCR").setLevel(logging.ERROR)
             self._input = TextRecInput
             self.read([np.full((32, 96, 3), 255, np.uint8)])
