@@ -1,0 +1,63 @@
+"""The parser turns only whole, well-formed numbers into values."""
+
+from __future__ import annotations
+
+import pytest
+
+from foureyes.model import MeterKind
+from foureyes.readers.parse import parse_value
+
+C, N, I = MeterKind.CURRENCY, MeterKind.NUMBER, MeterKind.INTEGER
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "decimals", "expected"),
+    [
+        ("$12,345.67", C, None, 12345.67),
+        ("12345.67", C, None, 12345.67),
+        ("$ 1,234,567.89", C, None, 1234567.89),
+        ("$0.50", C, None, 0.5),
+        ("€99.01", C, None, 99.01),
+        ("$1O,000.00", C, None, 10000.0),  # O for 0 inside a number
+        ("12,345", I, None, 12345),
+        ("7", I, None, 7),
+        ("3.14159", N, None, 3.14159),
+        ("1,234.5", N, 1, 1234.5),
+        ("12.300", C, 3, 12.3),
+    ],
+)
+def test_parses_whole_numbers(
+    text: str, kind: MeterKind, decimals: int | None, expected: float
+) -> None:
+    """Well-formed meter texts parse to their value."""
+    result = parse_value(text, kind, decimals)
+    assert result.ok, result.reason
+    assert result.value == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "decimals", "why"),
+    [
+        ("", C, None, "empty"),
+        ("BONUS!", C, None, "not a number"),
+        ("$12,3", C, None, "not a number"),  # a partial number is not a number
+        ("$12,345.6", C, None, "expected 2 decimals"),  # a lost last digit
+        ("$12,345.678", C, None, "expected 2 decimals"),
+        ("$12345", C, None, "expected 2 decimals"),
+        ("1,23,456.00", C, None, "not a number"),  # bad grouping
+        ("12,3456.00", C, None, "not a number"),
+        ("12.345.67", C, None, "not a number"),
+        ("012.34", C, None, "leading zero"),
+        ("12.5", I, None, "integer meter"),
+        ("1,234.5", N, 2, "expected 2 decimals"),
+        ("$12,345.67 BONUS", C, None, "not a number"),
+        ("OOO", C, None, "not a number"),  # look-alikes only inside numbers
+    ],
+)
+def test_rejects_partial_and_malformed(
+    text: str, kind: MeterKind, decimals: int | None, why: str
+) -> None:
+    """Anything but a whole number in the meter's format is rejected with a reason."""
+    result = parse_value(text, kind, decimals)
+    assert not result.ok
+    assert why in result.reason

@@ -1,0 +1,202 @@
+"""The tracker turns raw reads into trusted values: tables of glitches, rolls, occlusions,
+resets and thresholds, each with what must come out."""
+
+from __future__ import annotations
+
+import pytest
+
+from foureyes.model import EventType, MeterKind, Status
+from foureyes.readers.parse import parse_value
+from foureyes.tracking.tracker import (
+    MeterTracker,
+    Observation,
+    TrackerSettings,
+    event_id,
+    run_tracker,
+)
+
+OK, HELD, REJ, UNR = Status.OK, Status.HELD, Status.REJECTED, Status.UNREADABLE
+
+
+def observations(texts: list[str], *, dt: float = 0.5, conf: float = 0.99) -> list[Observation]:
+    return [
+        Observation(
+            frame=i * 15,
+            ts=i * dt,
+            text=t,
+            confidence=conf,
+            parsed=parse_value(t, MeterKind.CURRENCY),
+        )
+        for i, t in enumerate(texts)
+    ]
+
+
+def track(texts: list[str], **settings: object) -> tuple[list, list]:  # type: ignore[type-arg]
+    tracker = MeterTracker("mini", TrackerSettings(**settings))  # type: ignore[arg-type]
+    return run_tracker(tracker, observations(texts))
+
+
+@pytest.mark.parametrize(
+    ("name", "texts", "statuses"),
+    [
+        (
+            "clean growth",
+            ["$100.00", "$100.05", "$100.09", "$100.12", "$100.15", "$100.20"],
+            [OK, OK, OK, OK, OK, OK],
+        ),
+        (
+            "one over-read (a 6 read as 9)",
+            ["$100.00", "$100.05", "$100.95", "$100.12", "$100.15", "$100.20"],
+            [OK, OK, REJ, OK, OK, OK],
+        ),
+        (
+            "one under-read",
+            ["$100.00", "$100.05", "$100.09", "$100.02", "$100.15", "$100.20", "$100.22"],
+            [OK, OK, OK, REJ, OK, OK, OK],
+        ),
+        (
+            "a digit misread far up (thousands)",
+            ["$1,100.00", "$1,100.05", "$7,100.09", "$1,100.12", "$1,100.15", "$1,100.20"],
+            [OK, OK, REJ, OK, OK, OK],
+        ),
+        (
+            "mid-roll read of 100.19 -> 100.20 as 100.29",
+            ["$100.15", "$100.19", "$100.29", "$100.20", "$100.22", "$100.25"],
+            [OK, OK, REJ, OK, OK, OK],
+        ),
+        (
+            "a popup covers the meter while it does not change: held",
+            ["$100.00", "$100.05", "BONUS", "", "$100.05", "$100.08", "$100.10"],
+            [OK, OK, HELD, HELD, OK, OK, OK],
+        ),
+        (
+            "a popup covers the meter while it grows: unknown, so null",
+            ["$100.00", "$100.05", "BONUS", "", "$100.15", "$100.18", "$100.20"],
+            [OK, OK, UNR, UNR, OK, OK, OK],
+        ),
+        (
+            "partial numbers are unreadable",
+            ["$100.00", "$100.05", "$100.0", "$1", "$100.05", "$100.08", "$100.10"],
+            [OK, OK, HELD, HELD, OK, OK, OK],
+        ),
+        (
+            "two reads that contradict only each other: neither trusted",
+            ["$100.00", "$100.05", "$100.17", "$100.16", "$100.20", "$100.22", "$100.25"],
+            [OK, OK, REJ, REJ, OK, OK, OK],
+        ),
+        (
+            "a glitch at the very start",
+            ["$900.00", "$100.00", "$100.05", "$100.09", "$100.12", "$100.15"],
+            [REJ, OK, OK, OK, OK, OK],
+        ),
+    ],
+)
+def test_statuses(name: str, texts: list[str], statuses: list[Status]) -> None:
+    """Each sample gets the status the table says; values are never doubtful ones."""
+    readings, events = track(texts)
+    assert [r.status for r in readings] == statuses, name
+    assert [r.frame for r in readings] == [i * 15 for i in range(len(texts))]
+    for r, t in zip(readings, texts, strict=True):
+        if r.status is OK:
+            assert r.value == parse_value(t, MeterKind.CURRENCY).value
+        elif r.status is not HELD:
+            assert r.value is None
+    assert [e for e in events if e.type is EventType.RESET] == []
+
+
+def test_held_value_is_the_unchanged_value() -> None:
+    """A held sample reports the value both trusted neighbours agree on."""
+    readings, _ = track(["$100.00", "$100.05", "BONUS", "$100.05", "$100.08", "$100.10"])
+    assert readings[2].status is HELD
+    assert readings[2].value == 100.05
+
+
+def test_reset_reported_once_at_first_lower_frame() -> None:
+    """A drop that persists and grows again is one reset, dated where the drop began."""
+    # given a meter that pops after a covering popup
+    texts = ["$100.00", "$100.05", "$100.09", "WINNER", "WINNER", "$10.00", "$10.02"]
+    texts += ["$10.05", "$10.07", "$10.10"]
+    # when tracked
+    readings, events = track(texts)
+    # then one reset, before and after the pop
+    resets = [e for e in events if e.type is EventType.RESET]
+    assert len(resets) == 1
+    reset = resets[0]
+    assert (reset.frame, reset.before, reset.after) == (75, 100.09, 10.0)
+    assert reset.id == event_id("mini", "reset", 75)
+    assert [r.value for r in readings[5:]] == [10.0, 10.02, 10.05, 10.07, 10.1]
+    assert readings[3].status is UNR and readings[3].value is None
+
+
+@pytest.mark.parametrize(
+    ("name", "texts"),
+    [
+        (
+            "a one-sample drop",
+            ["$100.00", "$100.05", "$10.00", "$100.09", "$100.12", "$100.15", "$100.20"],
+        ),
+        (
+            "a two-sample drop that comes back",
+            ["$100.00", "$100.05", "$10.00", "$10.00", "$100.12", "$100.15", "$100.20"],
+        ),
+        (
+            "a popup hides the leading digits for two seconds",
+            ["$1,100.00", "$1,100.05", "$100.05", "$100.06", "$100.06", "$100.07", "$100.09"]
+            + ["$1,100.10", "$1,100.12"],
+        ),
+        (
+            "a drop at the end of the stream that never confirms",
+            ["$100.00", "$100.05", "$100.09", "$100.12", "$10.00"],
+        ),
+    ],
+)
+def test_no_false_reset(name: str, texts: list[str]) -> None:
+    """Drops that do not persist, or look like hidden digits, are not resets."""
+    readings, events = track(texts)
+    assert events == [], name
+    trusted = [r.value for r in readings if r.status is OK]
+    assert trusted == sorted(trusted), name  # never a falling trusted series
+
+
+def test_two_resets_and_threshold_crossings() -> None:
+    """Thresholds fire on each upward crossing, again after a reset; resets fire once each."""
+    texts = ["$10.00", "$10.05", "$10.10", "$10.15", "$10.20", "$10.25"]
+    texts += ["$5.00", "$5.05", "$5.10", "$5.15"]
+    texts += ["$10.05", "$10.10"]  # (jump: a persistent fast rise)
+    readings, events = track(texts, thresholds=(10.12,))
+    kinds = [(e.type, e.frame) for e in events]
+    assert (EventType.THRESHOLD, 45) in kinds
+    assert [k for k in kinds if k[0] is EventType.RESET] == [(EventType.RESET, 90)]
+    assert len({e.id for e in events}) == len(events)
+
+
+def test_persistent_fast_rise_is_a_jump_not_a_glitch() -> None:
+    """A rise too fast for the meter that then holds is accepted and reported as a jump."""
+    texts = ["$100.00", "$100.05", "$100.07", "$100.09", "$100.12"]
+    texts += ["$900.00", "$900.02", "$900.05", "$900.07", "$900.09"]
+    readings, events = track(texts)
+    assert [(e.type, e.before, e.after) for e in events] == [(EventType.JUMP, 100.12, 900.0)]
+    assert readings[5].status is OK and readings[5].value == 900.0
+
+
+def test_ids_are_deterministic() -> None:
+    """The same stream gives the same event ids: a re-run can be deduplicated."""
+    texts = ["$100.00", "$100.05", "$100.09", "$10.00", "$10.02", "$10.05", "$10.07"]
+    assert [e.id for e in track(texts)[1]] == [e.id for e in track(texts)[1]]
+
+
+def test_low_confidence_reads_are_not_trusted() -> None:
+    """A read below the meter's confidence floor is rejected, whatever it says."""
+    tracker = MeterTracker("m", TrackerSettings(min_confidence=0.9))
+    readings, _ = run_tracker(tracker, observations(["$1.00", "$1.01", "$1.02"], conf=0.5))
+    assert {r.status for r in readings} == {REJ}
+    assert all("low confidence" in r.reason for r in readings)
+
+
+def test_output_is_bounded_by_max_pending() -> None:
+    """A long covered stretch cannot hold readings back without bound."""
+    tracker = MeterTracker("m", TrackerSettings(max_pending=6))
+    out = []
+    for obs in observations(["$1.00", "$1.01", "$1.02", "$1.03"] + ["X"] * 30):
+        out += tracker.update(obs)[0]
+    assert len(out) >= 34 - 6 - 3
