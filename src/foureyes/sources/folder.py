@@ -30,9 +30,7 @@ def natural_key(name: str) -> tuple[object, ...]:
     ties (``img01`` vs ``img1``) so the order never depends on the file system.
     """
     parts = _DIGITS.split(name.casefold())
-    key: list[object] = [int(p) if i % 2 else p for i, p in enumerate(parts)]
-    key.append(name)
-    return tuple(key)
+    return (tuple(int(p) if i % 2 else p for i, p in enumerate(parts)), name)
 
 
 class FolderSource:

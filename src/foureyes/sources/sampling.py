@@ -15,10 +15,12 @@ from collections.abc import Iterable, Iterator
 
 __all__ = ["Sampler", "check_sample_fps", "select_samples"]
 
-# Timestamps are floats made from integer ticks times a time base (1/30 as 0.0333…), so a
-# frame meant to sit exactly on a period boundary can land a hair short of it. The
-# tolerance is a fraction of a sample period: far below any real frame spacing.
-_TOLERANCE = 1e-6
+# Timestamps are integer ticks of a time base: Matroska, FLV and RTMP count milliseconds,
+# so a 30 fps frame meant for 1/30 s sits at 0.033 s, a third of a millisecond short of the
+# boundary. A frame that early still counts as reaching it; real frame spacing is far
+# larger. For absurd sample rates the slack shrinks to a tenth of the period.
+_TOLERANCE_SECONDS = 0.001
+_TOLERANCE_PERIODS = 0.1
 
 
 def check_sample_fps(sample_fps: float) -> float:
@@ -36,10 +38,11 @@ class Sampler:
     over a whole sequence.
     """
 
-    __slots__ = ("_due", "_period_rate", "_t0", "taken")
+    __slots__ = ("_due", "_period_rate", "_slack", "_t0", "taken")
 
     def __init__(self, sample_fps: float) -> None:
         self._period_rate = check_sample_fps(sample_fps)
+        self._slack = min(_TOLERANCE_SECONDS * self._period_rate, _TOLERANCE_PERIODS)
         self._t0: float | None = None
         self._due = 0  # the multiple of the period the next sample must reach
         self.taken = 0  # samples selected so far
@@ -48,7 +51,7 @@ class Sampler:
         """Return True when the frame at stream time ``ts`` is a sample."""
         if self._t0 is None:
             self._t0 = ts
-        position = (ts - self._t0) * self._period_rate + _TOLERANCE
+        position = (ts - self._t0) * self._period_rate + self._slack
         if position < self._due:
             return False
         # After a gap (a stall, a variable frame rate) several multiples may have passed;
