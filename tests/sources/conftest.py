@@ -10,6 +10,7 @@ import socket
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -49,7 +50,7 @@ def encode_video(
 ) -> Path:
     """Write a video whose frame ``i`` shows ``i``; ``pts_ms`` gives a variable frame rate."""
     with av.open(str(path), "w", format=container_format) as container:
-        stream = container.add_stream(codec, rate=fps)
+        stream: Any = container.add_stream(codec, rate=fps)
         stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
         if codec == "libx264":
             stream.options = {"preset": "ultrafast"}
@@ -70,7 +71,7 @@ def encode_video(
 def encode_audio(path: Path) -> Path:
     """A WAV file: a perfectly valid media file with no video stream."""
     with av.open(str(path), "w") as container:
-        stream = container.add_stream("pcm_s16le", rate=8000)
+        stream: Any = container.add_stream("pcm_s16le", rate=8000)
         samples = np.zeros((1, 800), np.int16)
         frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
         frame.sample_rate = 8000

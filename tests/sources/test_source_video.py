@@ -123,37 +123,51 @@ def test_context_manager_and_close(media: dict[str, Path]) -> None:
         source.open()
 
 
-def _text(path: Path) -> Path:
+Make = Callable[[dict[str, Path], Path, Callable[[Path], Path]], Path]
+
+
+def _missing(media: dict[str, Path], folder: Path, audio: Callable[[Path], Path]) -> Path:
+    return folder / "missing.mp4"
+
+
+def _text(media: dict[str, Path], folder: Path, audio: Callable[[Path], Path]) -> Path:
+    path = folder / "notes.mp4"
     path.write_text("these are not the frames you are looking for\n" * 50)
     return path
 
 
-def _truncated(media: dict[str, Path], path: Path) -> Path:
+def _truncated(media: dict[str, Path], folder: Path, audio: Callable[[Path], Path]) -> Path:
+    path = folder / "cut.mp4"
     data = media["mp4"].read_bytes()
     path.write_bytes(data[: len(data) // 2])  # the index (moov) is at the end: now gone
     return path
 
 
-def _empty(path: Path) -> Path:
+def _empty(media: dict[str, Path], folder: Path, audio: Callable[[Path], Path]) -> Path:
+    path = folder / "empty.mp4"
     path.write_bytes(b"")
     return path
+
+
+def _audio_only(media: dict[str, Path], folder: Path, audio: Callable[[Path], Path]) -> Path:
+    return audio(folder / "sound.wav")
 
 
 @pytest.mark.parametrize(
     ("make", "error", "says"),
     [
-        pytest.param(lambda m, p, a: p / "missing.mp4", SourceNotFound, "check the path", id="missing"),
-        pytest.param(lambda m, p, a: _text(p / "notes.mp4"), SourceDecodeError, "video file", id="text"),
-        pytest.param(lambda m, p, a: _truncated(m, p / "cut.mp4"), SourceDecodeError, "truncated", id="truncated"),
-        pytest.param(lambda m, p, a: _empty(p / "empty.mp4"), SourceDecodeError, "video file", id="empty-file"),
-        pytest.param(lambda m, p, a: a(p / "sound.wav"), SourceEmpty, "no video stream", id="audio-only"),
+        (_missing, SourceNotFound, "check the path"),
+        (_text, SourceDecodeError, "is it a video file"),
+        (_truncated, SourceDecodeError, "truncated"),
+        (_empty, SourceDecodeError, "is it a video file"),
+        (_audio_only, SourceEmpty, "no video stream"),
     ],
-)  # fmt: skip
+)
 def test_errors_name_the_file_and_say_what_to_do(
     media: dict[str, Path],
     tmp_path: Path,
     make_audio: Callable[[Path], Path],
-    make: Callable[..., Path],
+    make: Make,
     error: type[Exception],
     says: str,
 ) -> None:
