@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -185,3 +186,17 @@ def test_open_source_reports_a_missing_relative_path_resolved(tmp_path: Path) ->
     with pytest.raises(SourceNotFound) as caught:
         open_source("videos/nope.mp4", base_dir=tmp_path)
     assert str(tmp_path / "videos" / "nope.mp4") in str(caught.value)
+
+
+def test_stop_event_ends_frames_early(media: dict[str, Path]) -> None:
+    """The pipeline's stop Event ends a file source at the next frame, without an error."""
+    stop = threading.Event()
+    source = open_source(str(media["mp4"]), sample_fps=5, stop=stop)
+    with source:
+        taken = []
+        for frame in source.frames():
+            taken.append(frame.index)
+            if len(taken) == 3:
+                stop.set()
+    assert taken == [0, 6, 12]
+    assert source.decoded < 90

@@ -47,12 +47,16 @@ LIVE_SCHEMES = frozenset({"rtsp", "rtsps", "rtmp", "http", "https", "udp", "tcp"
 _SCHEME = re.compile(r"^(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://")
 
 
-def _file_factory(uri: str, *, path: Path, sample_fps: float, **_: Any) -> FrameSource:
-    return VideoSource(path, sample_fps=sample_fps, uri=uri)
+def _file_factory(
+    uri: str, *, path: Path, sample_fps: float, stop: threading.Event | None, **_: Any
+) -> FrameSource:
+    return VideoSource(path, sample_fps=sample_fps, uri=uri, stop=stop)
 
 
-def _folder_factory(uri: str, *, path: Path, sample_fps: float, **_: Any) -> FrameSource:
-    return FolderSource(path, sample_fps=sample_fps, uri=uri)
+def _folder_factory(
+    uri: str, *, path: Path, sample_fps: float, stop: threading.Event | None, **_: Any
+) -> FrameSource:
+    return FolderSource(path, sample_fps=sample_fps, uri=uri, stop=stop)
 
 
 def _live_factory(
@@ -138,5 +142,7 @@ def open_source(
     if path.is_dir():
         return factories["folder"](uri, path=path, **common)
     if not path.exists():
-        raise SourceNotFound(f"no such file or folder: {path}; check the path", source=uri)
+        raise SourceNotFound(
+            f"no such file or folder: {path.absolute()}; check the path", source=uri
+        )
     return factories["file"](uri, path=path, **common)

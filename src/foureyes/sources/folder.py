@@ -41,7 +41,14 @@ class FolderSource:
     leading dot, such as macOS ``._name.png`` metadata) are not images and are skipped.
     """
 
-    def __init__(self, path: str | Path, *, sample_fps: float = 2.0, uri: str | None = None):
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        sample_fps: float = 2.0,
+        uri: str | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
         self.path = Path(path)
         self.uri = uri if uri is not None else str(path)
         self.sample_fps = check_sample_fps(sample_fps)
@@ -50,6 +57,7 @@ class FolderSource:
         self._files: list[Path] = []
         self._info: SourceInfo | None = None
         self._closed = threading.Event()
+        self._stop = stop or threading.Event()  # ends frames() early, as close() does
 
     def open(self) -> SourceInfo:
         """List the images and read the first one for the frame size."""
@@ -97,7 +105,7 @@ class FolderSource:
         # Skipped images count as passed, so progress against frame_count stays true.
         self._decoded = min(start_sample, len(self._files))
         for index in range(start_sample, len(self._files)):
-            if self._closed.is_set():
+            if self._closed.is_set() or self._stop.is_set():
                 return
             path = self._files[index]
             image = self._load(path, index)

@@ -27,10 +27,18 @@ class VideoSource:
     ``index`` counts decoded frames from 0; ``ts`` is the stream's presentation time minus
     the first frame's, so the first frame is at 0.0 whatever the container's start time.
     Each call to :meth:`frames` reads the file from the start on its own demuxer, which
-    keeps a resumed run identical to an uninterrupted one.
+    keeps a resumed run identical to an uninterrupted one. Setting ``stop`` (or calling
+    :meth:`close`) ends :meth:`frames` at the next decoded frame.
     """
 
-    def __init__(self, path: str | Path, *, sample_fps: float = 2.0, uri: str | None = None):
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        sample_fps: float = 2.0,
+        uri: str | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
         self.path = Path(path)
         self.uri = uri if uri is not None else str(path)
         self.sample_fps = check_sample_fps(sample_fps)
@@ -43,6 +51,7 @@ class VideoSource:
         self._lock = threading.Lock()
         self._containers: set[Any] = set()
         self._closed = threading.Event()
+        self._stop = stop or threading.Event()  # ends frames() early, as close() does
 
     # -- lifecycle ------------------------------------------------------------------------
     def open(self) -> SourceInfo:
@@ -109,6 +118,8 @@ class VideoSource:
             t0: float | None = None
             last = 0.0
             for index, frame in enumerate(self._decode(container, stream, count_errors=True)):
+                if self._stop.is_set():
+                    return
                 self._decoded = index + 1
                 t = frame.time
                 if t is None:  # no pts: assume the nominal spacing
@@ -122,7 +133,7 @@ class VideoSource:
                     continue
                 image = frame.to_ndarray(format="rgb24")
                 yield Frame(index=index, ts=ts, image=image, source=self.uri)
-            if self._decoded == 0 and not self._closed.is_set():
+            if self._decoded == 0 and not (self._closed.is_set() or self._stop.is_set()):
                 raise SourceDecodeError(
                     "no frame could be decoded; the file may be corrupt", source=self.uri
                 )
