@@ -12,11 +12,12 @@ import random
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from foureyes.errors import SourceConnectError
+from foureyes.errors import SourceConnectError, SourceEmpty
 from foureyes.model import Frame
 from foureyes.sources import Backoff, LiveSource, open_source
 
@@ -233,3 +234,28 @@ def test_stop_ends_frames_cleanly_while_reconnecting(
         source.close()
     assert seen  # the frames that arrived before the drop
     assert source.errors >= 1
+
+
+class _AudioOnly:
+    """What av.open returns for a stream that carries sound but no picture."""
+
+    streams = SimpleNamespace(video=[])
+    closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_stream_without_video_is_empty_not_a_retry() -> None:
+    """A URL that answers with audio only fails at once: retrying would not add a picture."""
+    opened: list[_AudioOnly] = []
+
+    def audio_only(url: str, **kwargs: Any) -> _AudioOnly:
+        opened.append(_AudioOnly())
+        return opened[-1]
+
+    source = LiveSource("rtmp://u:p@radio.local/live", opener=audio_only, wait=lambda s: False)
+    with pytest.raises(SourceEmpty, match="no video") as caught:
+        source.open()
+    assert "u:p" not in str(caught.value)
+    assert len(opened) == 1 and opened[0].closed

@@ -30,6 +30,7 @@ __all__ = ["Backoff", "LiveSource"]
 Opener = Callable[..., Any]  # av.open's signature: (url, *, options=..., timeout=...)
 
 _FALLBACK_INTERVAL = 1.0 / 25  # frame spacing to assume before the stream says otherwise
+_NO_VIDEO = "the stream has no video"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,13 +122,12 @@ class LiveSource:
             if remaining <= 0:
                 break
             error = self._connect(open_timeout=remaining)
+            if error == _NO_VIDEO:
+                raise SourceEmpty(
+                    "the stream has no video; check the URL points at a video stream",
+                    source=self.url,
+                )
             if error is None:
-                if not self._container.streams.video:
-                    self._disconnect()
-                    raise SourceEmpty(
-                        "the stream has no video; check the URL points at a video stream",
-                        source=self.url,
-                    )
                 self._first = self._read(deadline)
                 if self._first is not None:
                     width, height = int(self._first.width), int(self._first.height)
@@ -156,6 +156,7 @@ class LiveSource:
         )
 
     def close(self) -> None:
+        """End :meth:`frames` and drop the connection (waits out a read in progress)."""
         self._closed.set()
         self._disconnect()
         self._first = None
@@ -228,18 +229,17 @@ class LiveSource:
             self.errors += 1
             return redact_url(str(getattr(exc, "strerror", None) or type(exc).__name__))
         with self._lock:
-            if self._closed.is_set():
+            if self._closed.is_set() or not container.streams.video:
                 container.close()
-                return "closed"
+                return "closed" if self._closed.is_set() else _NO_VIDEO
             self._container = container
             self._pending.clear()
-            if container.streams.video:
-                stream = container.streams.video[0]
-                stream.thread_type = "AUTO"
-                rate = stream.average_rate or stream.guessed_rate
-                if rate and 1 <= float(rate) <= 1000:
-                    self._nominal_interval = 1.0 / float(rate)
-                self._packets = iter(container.demux(stream))
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            rate = stream.average_rate or stream.guessed_rate
+            if rate and 1 <= float(rate) <= 1000:
+                self._nominal_interval = 1.0 / float(rate)
+            self._packets = iter(container.demux(stream))
         self._anchor = None  # a new connection starts a new timestamp segment
         self._last_frame_at = self._clock()
         return None
