@@ -81,7 +81,7 @@ def generate(
     board = board.with_popups(
         rng, rate=st.popup_rate, kinds=st.popup_kinds, text_left=renderer.text_left
     )
-    renderer.board = board
+    renderer.use(board)
     camera = None
     if st.camera is not None:
         camera = Camera(st.camera, *st.frame_size, np.random.default_rng(rng.getrandbits(64)))

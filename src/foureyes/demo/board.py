@@ -201,7 +201,7 @@ class Board:
                 covered = round(st.covered, 4)
                 yield {
                     "frame": frame,
-                    "ts": round(frame / self.fps, 6),
+                    "ts": frame / self.fps,
                     "meter": meter,
                     "value": st.value / 100,
                     "alt": [] if st.old is None else [st.old / 100],
@@ -215,7 +215,7 @@ class Board:
                 "meter": r.meter,
                 "type": "reset",
                 "frame": r.frame,
-                "ts": round(r.frame / self.fps, 6),
+                "ts": r.frame / self.fps,
                 "before": r.before / 100,
                 "after": r.after / 100,
             }
@@ -231,7 +231,7 @@ class Board:
                                 "type": "threshold",
                                 "meter": meter,
                                 "frame": frame,
-                                "ts": round(frame / self.fps, 6),
+                                "ts": frame / self.fps,
                                 "threshold": t / 100,
                                 "before": before / 100,
                                 "after": after / 100,

@@ -3,8 +3,8 @@
 The board is rendered flat and then seen through a fixed perspective (a rotation of the
 screen plane in 3D, projected with a pinhole), so every meter becomes a quadrilateral whose
 corners the config can give to a reader. The per-frame effects are drawn from an injected
-numpy Generator; sensor noise comes from a small bank of precomputed fields, shifted each
-frame, so that a minute of video stays cheap to render.
+numpy Generator; sensor noise and moiré come from a small bank of precomputed fields, each
+frame taking a randomly shifted window, so that a minute of video stays cheap to render.
 """
 
 from __future__ import annotations
@@ -44,15 +44,20 @@ class Camera:
         self.size = (width, height)
         self._rng = rng
         self.matrix = _homography(effects, width, height)
-        yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+        pad = 64
+        yy, xx = np.mgrid[0 : height + pad, 0 : width + pad].astype(np.float32)
         angle = rng.uniform(0.05, 0.2)
         period = rng.uniform(3.2, 4.5)  # near the pixel pitch: a beat pattern, not stripes
         phase = (xx * math.cos(angle) + yy * math.sin(angle)) * (2 * math.pi / period)
-        self._moire = (np.sin(phase) * effects.moire).astype(np.float32)
-        self._noise = [
-            rng.normal(0, effects.noise_sigma, (height, width, 3)).astype(np.float32)
-            for _ in range(4)
+        moire = (np.sin(phase) * effects.moire)[..., None]
+        # sensor noise plus moiré, as signed offsets; a frame takes a shifted window of one
+        self._grain = [
+            np.round(rng.normal(0, effects.noise_sigma, (height + pad, width + pad, 3)) + moire)
+            .clip(-128, 127)
+            .astype(np.int16)
+            for _ in range(3)
         ]
+        self._pad = pad
         self._gain = 1.0
 
     def warp_points(self, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -75,16 +80,11 @@ class Camera:
         # brightness wanders smoothly with occasional mains-flicker jumps
         self._gain = 0.8 * self._gain + 0.2 * (1.0 + rng.normal(0, e.flicker))
         gain = self._gain * (1.0 + (rng.random() < 0.05) * rng.normal(0, e.flicker))
-        h, w = self.size[1], self.size[0]
-        dy, dx = int(rng.integers(0, h)), int(rng.integers(0, w))
-        noise = np.roll(self._noise[int(rng.integers(0, len(self._noise)))], (dy, dx), (0, 1))
-        shift = int(rng.integers(0, 4))
-        moire = np.roll(self._moire, shift, axis=1)[..., None]
-        out = warped.astype(np.float32) * np.float32(gain)
-        out += noise
-        out += moire
-        result: Image = np.clip(out, 0, 255).astype(np.uint8)
-        return result
+        lit = cv2.convertScaleAbs(warped, alpha=float(gain))
+        w, h = self.size
+        dy, dx = (int(v) for v in rng.integers(0, self._pad, 2))
+        grain = self._grain[int(rng.integers(0, len(self._grain)))][dy : dy + h, dx : dx + w]
+        return np.asarray(cv2.add(lit, grain, dtype=cv2.CV_8U), dtype=np.uint8)
 
 
 def _homography(e: CameraEffects, width: int, height: int) -> npt.NDArray[np.float64]:

@@ -148,6 +148,13 @@ class Renderer:
         self._patches: dict[tuple[str, int, int | None, float], Image] = {}
         self._sprites: dict[tuple[Popup, int, int, int], Image] = {}
 
+    def use(self, board: Board) -> None:
+        """Draw ``board`` from now on: the same values (the layout depends on them), new popups."""
+        if board.tracks != self.board.tracks or board.frames != self.board.frames:
+            raise ValueError("a renderer's layout fits one board's values; build a new renderer")
+        self.board = board
+        self._patches.clear()
+
     def frame(self, index: int) -> Image:
         canvas = self.background.copy()
         for i, meter in enumerate(self.board.meters):
@@ -338,7 +345,8 @@ def _reels(draw: ImageDraw.ImageDraw, style: Style, rng: random.Random, *, top: 
     W, H = style.frame_size
     bottom = round(H * 0.86)
     rw = (W - 120) // 5
-    font = load_font("DejaVuSans-Bold.ttf", max(12, (bottom - top) // 5))
+    size = max(12, min((bottom - top) // 5, rw // 4))
+    font = load_font("DejaVuSans-Bold.ttf", size)
     for k in range(5):
         x = 60 + k * rw
         draw.rectangle(
