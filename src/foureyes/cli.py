@@ -107,23 +107,9 @@ def _bar(console: Console, label: str, *, enabled: bool) -> Iterator[Callable[[i
 
 
 def main() -> None:
+    """Entry point: FourEyes' own errors become one line on stderr and exit code 2."""
     try:
-        app(standalone_mode=False)
+        app()
     except FourEyesError as exc:
         Console(stderr=True).print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except SystemExit:
-        raise
-    except Exception as exc:  # click's usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        raise

@@ -1,0 +1,3 @@
+from foureyes.cli import main
+
+main()
