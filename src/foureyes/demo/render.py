@@ -252,7 +252,7 @@ def _layout(
             m: max(panel_size[m][0], round(W * share.get(i, 0.38))) for i, m in enumerate(meters)
         }
     row_h = [max(panel_size[m][1] for m in row) for row in rows]
-    gap = (bottom - top - sum(row_h)) / max(1, len(rows) - 1 if len(rows) > 1 else 1)
+    gap = (bottom - top - sum(row_h)) / max(1, len(rows) - 1)
     if gap < 4 or any(sum(widths[m] for m in row) + 10 * len(row) > W for row in rows):
         raise ValueError(f"style {style.name}: the meters do not fit a {W}x{H} frame")
     boxes: dict[str, Box] = {}

@@ -163,7 +163,7 @@ def score(run_dir: Path, truth_dir: Path) -> Score:
             c["correct"] += visible
         else:
             c["wrong"] += 1
-    for meter in sorted({m for _, m in truth}):
+    for meter in dict.fromkeys(m for _, m in truth):  # board order, as in the truth
         c = counts[meter]
         per_meter[meter] = MeterScore(
             c["samples"], c["visible"], c["correct"], c["wrong"], c["nulls"]
