@@ -19,10 +19,10 @@ from types import TracebackType
 from PIL import Image as PILImage
 
 from foureyes.config import Config
-from foureyes.model import Event, Frame, Image, Reading
+from foureyes.model import Event, Frame, Image, RawRead, Reading
 from foureyes.readers.base import Reader, create_reader
-from foureyes.readers.crop import MeterCrop, tighten
-from foureyes.readers.parse import parse_value
+from foureyes.readers.crop import PREPARATIONS, MeterCrop
+from foureyes.readers.parse import ParseResult, parse_value
 from foureyes.sources import open_source
 from foureyes.sources.base import FrameSource, SourceInfo
 from foureyes.tracking.rules import Growth
@@ -152,6 +152,7 @@ class Pipeline:
         t = config.tracking
         self._evidence = _Evidence(evidence_dir, keep=t.max_pending + t.lookahead + 4)
         self._thread: threading.Thread | None = None
+        self._preferred = dict.fromkeys(self.meters, 0)
 
     def _settings(self, name: str) -> TrackerSettings:
         m = self.config.meters[name]
@@ -278,24 +279,47 @@ class Pipeline:
                     return False
         return False
 
+    def _read(self, crops: dict[str, Image]) -> dict[str, tuple[RawRead, ParseResult]]:
+        """Read every meter with its preferred preparation; retry the ones whose text did
+        not parse with the other preparations, and remember what worked."""
+        assert self._reader is not None
+        out: dict[str, tuple[RawRead, ParseResult]] = {}
+        todo = list(self.meters)
+        for attempt in range(len(PREPARATIONS)):
+            if not todo:
+                break
+            ways = {m: (self._preferred[m] + attempt) % len(PREPARATIONS) for m in todo}
+            raws = self._reader.read([PREPARATIONS[ways[m]][1](crops[m]) for m in todo])
+            self.times.reads += len(raws)
+            retry = []
+            for m, raw in zip(todo, raws, strict=True):
+                cfg = self.config.meters[m]
+                parsed = parse_value(raw.text, cfg.kind, cfg.decimals)
+                if parsed.ok or m not in out:
+                    out[m] = (raw, parsed)
+                if parsed.ok:
+                    self._preferred[m] = ways[m]
+                else:
+                    retry.append(m)
+            todo = retry
+        return out
+
     def _process(self, frame: Frame, aligner: _Aligner) -> Batch:
         clock, times = self._clock, self.times
-        assert self._reader is not None
         t0 = clock()
         crops = {name: cut.cut(frame.image) for name, cut in self._crops.items()}
-        tight = [tighten(crops[name]) for name in self.meters]
         t1 = clock()
-        raws = self._reader.read(tight)
+        results = self._read(crops)
         t2 = clock()
         events: list[Event] = []
-        for name, raw in zip(self.meters, raws, strict=True):
-            m = self.config.meters[name]
+        for name in self.meters:
+            raw, parsed = results[name]
             obs = Observation(
                 frame=frame.index,
                 ts=frame.ts,
                 text=raw.text,
                 confidence=raw.confidence,
-                parsed=parse_value(raw.text, m.kind, m.decimals),
+                parsed=parsed,
             )
             r, e = self._trackers[name].update(obs)
             aligner.add(r)
@@ -306,5 +330,4 @@ class Pipeline:
         times.read += t2 - t1
         times.track += t3 - t2
         times.samples += 1
-        times.reads += len(raws)
         return Batch(tuple(aligner.ready()), tuple(self._evidence.attach(e) for e in events))

@@ -24,6 +24,12 @@ C, N, I = MeterKind.CURRENCY, MeterKind.NUMBER, MeterKind.INTEGER
         ("3.14159", N, None, 3.14159),
         ("1,234.5", N, 1, 1234.5),
         ("12.300", C, 3, 12.3),
+        ("$1.004.31", C, None, 1004.31),  # a seven-segment comma read as a point
+        ("12.345.67", C, None, 12345.67),
+        ("1.234,56", C, None, 1234.56),  # European separators
+        ("12,345,67", C, None, 12345.67),
+        ("$ 1.0 03.46", C, None, 1003.46),  # spaces between segments
+        ("1.234.567", I, None, 1234567),
     ],
 )
 def test_parses_whole_numbers(
@@ -40,15 +46,19 @@ def test_parses_whole_numbers(
     [
         ("", C, None, "empty"),
         ("BONUS!", C, None, "not a number"),
-        ("$12,3", C, None, "not a number"),  # a partial number is not a number
+        ("$12,3", C, None, "expected 2 decimals"),  # a partial number is not a number
         ("$12,345.6", C, None, "expected 2 decimals"),  # a lost last digit
         ("$12,345.678", C, None, "expected 2 decimals"),
         ("$12345", C, None, "expected 2 decimals"),
         ("1,23,456.00", C, None, "not a number"),  # bad grouping
         ("12,3456.00", C, None, "not a number"),
-        ("12.345.67", C, None, "not a number"),
+        ("12.345.6", C, None, "expected 2 decimals"),
+        ("1.2345.67", C, None, "not a number"),
+        ("$.45", C, None, "not a number"),
+        ("45.", C, None, "not a number"),
+        ("1,234.56", I, None, "integer meter shows decimals"),
         ("012.34", C, None, "leading zero"),
-        ("12.5", I, None, "integer meter"),
+        ("12.5", I, None, "integer meter shows decimals"),
         ("1,234.5", N, 2, "expected 2 decimals"),
         ("$12,345.67 BONUS", C, None, "not a number"),
         ("OOO", C, None, "not a number"),  # look-alikes only inside numbers

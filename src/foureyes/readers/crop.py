@@ -8,7 +8,7 @@ first when the config gives the region's four corners.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -16,7 +16,7 @@ import numpy as np
 
 from foureyes.model import Image, Region
 
-__all__ = ["MeterCrop", "tighten"]
+__all__ = ["PREPARATIONS", "MeterCrop", "clean", "tight_clean", "tighten"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,3 +94,32 @@ def tighten(crop: Image, *, min_contrast: float = 40.0) -> Image:
     y0, y1 = max(0, top - pad_y), min(h, bottom + 1 + pad_y)
     x0, x1 = max(0, int(cols[0]) - pad_x), min(w, int(cols[-1]) + 1 + pad_x)
     return np.ascontiguousarray(crop[y0:y1, x0:x1])
+
+
+def clean(crop: Image, *, low: float = 0.35, high: float = 0.65) -> Image:
+    """Redraw ``crop`` as dark text on white, fading out everything dimmer than about half
+    the text's contrast: a seven-segment display's unlit "8" ghosts and ghost points, glow
+    and outlines, which a recogniser otherwise reads as digits and separators."""
+    c = crop.astype(np.int16)
+    border = np.concatenate([c[0], c[-1], c[:, 0], c[:, -1]])
+    bg = np.median(border, axis=0)
+    diff = np.abs(c - bg).max(axis=2).astype(np.float32)
+    peak = float(np.percentile(diff, 99.5))
+    if peak < 40.0:
+        return crop
+    ink = np.clip((diff - low * peak) / ((high - low) * peak), 0.0, 1.0)
+    grey = (255.0 * (1.0 - ink)).astype(np.uint8)
+    return np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
+
+
+def tight_clean(crop: Image) -> Image:
+    return clean(tighten(crop))
+
+
+#: The ways to prepare a crop, in the order a new meter tries them. The pipeline keeps,
+#: per meter, the one that last gave a well-formed number and falls back to the others
+#: only for crops whose text did not parse, so a display style costs one read per frame.
+PREPARATIONS: tuple[tuple[str, Callable[[Image], Image]], ...] = (
+    ("tight", tighten),
+    ("clean", tight_clean),
+)

@@ -20,6 +20,8 @@ __all__ = ["ParseResult", "normalize", "parse_value"]
 _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1"})
 _CURRENCY = "$€£¥₩₹"
 _SPACES = re.compile(r"\s+")
+_NUMERIC = re.compile(r"^[0-9.,]+$")
+_SEPARATOR = re.compile(r"[.,]")
 _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 _PLAIN = re.compile(r"^\d+(\.\d+)?$")
 
@@ -53,23 +55,40 @@ def parse_value(text: str, kind: MeterKind, decimals: int | None = None) -> Pars
 
     ``decimals`` is the meter's fixed count of decimals when known (currency defaults to 2);
     a text with another count is rejected, because a digit lost or gained at the end is the
-    commonest partial read.
+    commonest partial read. When that count is known, "," and "." are interchangeable
+    (OCR confuses a seven-segment comma with a point, and some locales swap them): the last
+    separator must be followed by exactly ``decimals`` digits and every other one must
+    close a group of three.
     """
     t = normalize(text)
     if not t:
         return ParseResult(None, reason="empty")
-    if not (_GROUPED.match(t) or _PLAIN.match(t)):
+    if not _NUMERIC.match(t) or t[0] in ",." or t[-1] in ",.":
         return ParseResult(None, reason=f"not a number: {text!r}")
-    int_part, _, frac = t.partition(".")
-    got = len(frac)
-    if kind is MeterKind.INTEGER and got:
-        return ParseResult(None, reason=f"integer meter shows decimals: {text!r}")
     if kind is MeterKind.CURRENCY and decimals is None:
         decimals = 2
-    if decimals is not None and got != decimals:
+    if kind is MeterKind.INTEGER:
+        decimals = 0
+    groups = _SEPARATOR.split(t)
+    if decimals is None:
+        # A number meter whose decimals are not fixed: only "." can be the decimal point.
+        int_part, _, frac = t.partition(".")
+        if "." in frac or not (_GROUPED.match(t) or _PLAIN.match(t)):
+            return ParseResult(None, reason=f"not a number: {text!r}")
+        groups = int_part.split(",")
+    elif decimals == 0:
+        frac = ""
+    elif len(groups) > 1 and len(groups[-1]) == decimals:
+        frac = groups.pop()
+    else:
+        got = len(groups[-1]) if len(groups) > 1 else 0
         return ParseResult(None, reason=f"expected {decimals} decimals, got {got}: {text!r}")
-    digits = int_part.replace(",", "")
+    if len(groups) > 1 and not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
+        if decimals == 0 and len(groups[-1]) != 3:
+            return ParseResult(None, reason=f"integer meter shows decimals: {text!r}")
+        return ParseResult(None, reason=f"not a number: {text!r}")
+    digits = "".join(groups)
     if len(digits) > 1 and digits.startswith("0"):
         return ParseResult(None, reason=f"leading zero: {text!r}")
     value = float(f"{digits}.{frac}") if frac else float(digits)
-    return ParseResult(round(value, got), decimals=got)
+    return ParseResult(round(value, len(frac)), decimals=len(frac))
