@@ -103,11 +103,23 @@ class Frame:
 
 @dataclass(frozen=True, slots=True)
 class RawRead:
-    """What a reader saw in one crop, before any judgement."""
+    """What a reader saw in one crop, before any judgement.
+
+    ``text`` is the model's own reading; a reader that can restrict its vocabulary to a
+    meter's characters also gives that reading as ``constrained``, and ``weakest`` is the
+    probability of its least certain digit (a digit caught mid-roll).
+    """
 
     text: str
     confidence: float
     reader: str = ""
+    constrained: str | None = None
+    weakest: float | None = None
+
+    @property
+    def value_text(self) -> str:
+        """The text to parse as a number."""
+        return self.constrained if self.constrained is not None else self.text
 
 
 @dataclass(frozen=True, slots=True)

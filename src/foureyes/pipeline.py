@@ -294,7 +294,7 @@ class Pipeline:
             retry = []
             for m, raw in zip(todo, raws, strict=True):
                 cfg = self.config.meters[m]
-                parsed = parse_value(raw.text, cfg.kind, cfg.decimals)
+                parsed = parse_value(raw.value_text, cfg.kind, cfg.decimals)
                 if parsed.ok or m not in out:
                     out[m] = (raw, parsed)
                 if parsed.ok:
@@ -320,6 +320,7 @@ class Pipeline:
                 text=raw.text,
                 confidence=raw.confidence,
                 parsed=parsed,
+                weakest=raw.weakest,
             )
             r, e = self._trackers[name].update(obs)
             aligner.add(r)

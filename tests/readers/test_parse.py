@@ -7,7 +7,7 @@ import pytest
 from foureyes.model import MeterKind
 from foureyes.readers.parse import parse_value
 
-C, N, I = MeterKind.CURRENCY, MeterKind.NUMBER, MeterKind.INTEGER
+C, N, INT = MeterKind.CURRENCY, MeterKind.NUMBER, MeterKind.INTEGER
 
 
 @pytest.mark.parametrize(
@@ -19,8 +19,8 @@ C, N, I = MeterKind.CURRENCY, MeterKind.NUMBER, MeterKind.INTEGER
         ("$0.50", C, None, 0.5),
         ("€99.01", C, None, 99.01),
         ("$1O,000.00", C, None, 10000.0),  # O for 0 inside a number
-        ("12,345", I, None, 12345),
-        ("7", I, None, 7),
+        ("12,345", INT, None, 12345),
+        ("7", INT, None, 7),
         ("3.14159", N, None, 3.14159),
         ("1,234.5", N, 1, 1234.5),
         ("12.300", C, 3, 12.3),
@@ -29,7 +29,7 @@ C, N, I = MeterKind.CURRENCY, MeterKind.NUMBER, MeterKind.INTEGER
         ("1.234,56", C, None, 1234.56),  # European separators
         ("12,345,67", C, None, 12345.67),
         ("$ 1.0 03.46", C, None, 1003.46),  # spaces between segments
-        ("1.234.567", I, None, 1234567),
+        ("1.234.567", INT, None, 1234567),
     ],
 )
 def test_parses_whole_numbers(
@@ -56,9 +56,9 @@ def test_parses_whole_numbers(
         ("1.2345.67", C, None, "not a number"),
         ("$.45", C, None, "not a number"),
         ("45.", C, None, "not a number"),
-        ("1,234.56", I, None, "integer meter shows decimals"),
+        ("1,234.56", INT, None, "integer meter shows decimals"),
         ("012.34", C, None, "leading zero"),
-        ("12.5", I, None, "integer meter shows decimals"),
+        ("12.5", INT, None, "integer meter shows decimals"),
         ("1,234.5", N, 2, "expected 2 decimals"),
         ("$12,345.67 BONUS", C, None, "not a number"),
         ("OOO", C, None, "not a number"),  # look-alikes only inside numbers

@@ -141,8 +141,10 @@ def test_reset_reported_once_at_first_lower_frame() -> None:
         ),
         (
             "a popup hides the leading digits for two seconds",
-            ["$1,100.00", "$1,100.05", "$100.05", "$100.06", "$100.06", "$100.07", "$100.09"]
-            + ["$1,100.10", "$1,100.12"],
+            [
+                *["$1,100.00", "$1,100.05", "$100.05", "$100.06", "$100.06", "$100.07"],
+                *["$100.09", "$1,100.10", "$1,100.12"],
+            ],
         ),
         (
             "a drop at the end of the stream that never confirms",
@@ -163,7 +165,7 @@ def test_two_resets_and_threshold_crossings() -> None:
     texts = ["$10.00", "$10.05", "$10.10", "$10.15", "$10.20", "$10.25"]
     texts += ["$5.00", "$5.05", "$5.10", "$5.15"]
     texts += ["$10.05", "$10.10"]  # (jump: a persistent fast rise)
-    readings, events = track(texts, thresholds=(10.12,))
+    _, events = track(texts, thresholds=(10.12,))
     kinds = [(e.type, e.frame) for e in events]
     assert (EventType.THRESHOLD, 45) in kinds
     assert [k for k in kinds if k[0] is EventType.RESET] == [(EventType.RESET, 90)]

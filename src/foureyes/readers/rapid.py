@@ -2,7 +2,9 @@
 
 Only the recognition model runs: the config already says where each meter is, so the
 detection pass would cost time and add ways to fail. The models ship inside the
-``rapidocr`` wheel; nothing is downloaded.
+``rapidocr`` wheel; nothing is downloaded. We use RapidOCR's model session and image
+normalisation but decode its output ourselves (:mod:`foureyes.readers.ctc`) to get
+per-character probabilities and a reading restricted to the meter's alphabet.
 """
 
 from __future__ import annotations
@@ -16,17 +18,23 @@ import numpy as np
 
 from foureyes.errors import ReaderError
 from foureyes.model import Image, RawRead
+from foureyes.readers.ctc import alphabet_indices, greedy_decode
 
-__all__ = ["RapidOCRReader"]
+__all__ = ["METER_ALPHABET", "RapidOCRReader"]
+
+#: What a money meter, a counter or a gauge can show.
+METER_ALPHABET = "0123456789.,$€£¥ "
 
 
 class RapidOCRReader:
     name = "rapidocr"
 
-    def __init__(self, *, threads: int = 0) -> None:
+    def __init__(self, *, threads: int = 0, alphabet: str | None = METER_ALPHABET) -> None:
         self._threads = threads
-        self._engine: Any = None
+        self._alphabet = alphabet
         self._rec: Any = None
+        self._charset: list[str] = []
+        self._columns: Any = None
         self._lock = threading.Lock()
 
     def warmup(self) -> None:
@@ -35,7 +43,6 @@ class RapidOCRReader:
                 return
             try:
                 from rapidocr import RapidOCR
-                from rapidocr.ch_ppocr_rec.typings import TextRecInput
             except ImportError as exc:  # pragma: no cover - a broken install
                 raise ReaderError(
                     f"cannot import rapidocr ({exc}); reinstall with `make test` or "
@@ -50,31 +57,46 @@ class RapidOCRReader:
             if self._threads:
                 params["EngineConfig.onnxruntime.intra_op_num_threads"] = self._threads
             try:
-                self._engine = RapidOCR(params=params)
-                self._rec = self._engine._load_rec_model()
+                rec = RapidOCR(params=params)._load_rec_model()
+                charset = list(rec.postprocess_op.character)
             except Exception as exc:
                 raise ReaderError(
                     f"cannot load the recognition model: {exc}", reader=self.name
                 ) from exc
             logging.getLogger("RapidOCR").setLevel(logging.ERROR)
-            self._input = TextRecInput
-            self.read([np.full((32, 96, 3), 255, np.uint8)])
+            self._rec, self._charset = rec, charset
+            if self._alphabet is not None:
+                self._columns = alphabet_indices(charset, self._alphabet)
+        self.read([np.full((32, 96, 3), 255, np.uint8)])
 
     def read(self, crops: Sequence[Image]) -> list[RawRead]:
         if self._rec is None:
             self.warmup()
         if not crops:
             return []
-        bgr = [np.ascontiguousarray(c[:, :, ::-1]) for c in crops]
+        rec = self._rec
+        _, height, width = rec.rec_image_shape
         try:
-            out = self._rec(self._input(img=bgr))
+            bgr = [np.ascontiguousarray(c[:, :, ::-1]) for c in crops]
+            ratio = max(width / height, *(b.shape[1] / max(b.shape[0], 1) for b in bgr))
+            batch = np.stack([rec.resize_norm_img(b, ratio) for b in bgr]).astype(np.float32)
+            probs = rec.session(batch)
         except Exception as exc:
             raise ReaderError(f"recognition failed: {exc}", reader=self.name) from exc
-        return [
-            RawRead(text=str(t), confidence=float(s), reader=self.name)
-            for t, s in zip(out.txts, out.scores, strict=True)
-        ]
+        out = []
+        for line in probs:
+            raw = greedy_decode(line, self._charset)
+            con = greedy_decode(line, self._charset, self._columns) if self._alphabet else raw
+            out.append(
+                RawRead(
+                    text=raw.text,
+                    confidence=con.confidence,
+                    reader=self.name,
+                    constrained=con.text if self._alphabet else None,
+                    weakest=con.weakest,
+                )
+            )
+        return out
 
     def close(self) -> None:
         self._rec = None
-        self._engine = None

@@ -19,8 +19,8 @@ class Growth:
     """How fast a meter may rise: ``max(rel * value, floor)`` per second, over at least
     ``min_dt`` seconds (so two samples close together still allow one step)."""
 
-    rel: float = 0.01
-    floor: float = 0.1
+    rel: float = 0.05
+    floor: float = 0.5
     absolute: float | None = None
     min_dt: float = 1.0
 

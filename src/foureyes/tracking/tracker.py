@@ -32,12 +32,14 @@ class Observation:
     text: str
     confidence: float
     parsed: ParseResult
+    weakest: float | None = None  # the least certain character's probability, if known
 
 
 @dataclass(frozen=True, slots=True)
 class TrackerSettings:
     growth: Growth = field(default_factory=Growth)
     min_confidence: float = 0.6
+    strong_char: float = 0.9
     reset_min_drop: float = 0.01
     confirm_samples: int = 3
     confirm_seconds: float = 1.5
@@ -63,6 +65,7 @@ class _Item:
     segment: int = 0
     prev_ok: float | None = None  # the trusted value before this sample, for held
     ambiguous: bool = False
+    weak: bool = False  # a character is uncertain: trusted only if a neighbour agrees
 
     def point(self) -> Point:
         assert self.cand is not None
@@ -112,7 +115,11 @@ class MeterTracker:
             return _Item(obs, None, reason=obs.parsed.reason)
         if obs.confidence < self.s.min_confidence:
             return _Item(obs, None, reason=f"low confidence {obs.confidence:.2f}")
-        return _Item(obs, obs.parsed.value)
+        weak = obs.weakest is not None and obs.weakest < self.s.strong_char
+        return _Item(obs, obs.parsed.value, weak=weak)
+
+    def _strong_later(self) -> list[_Item]:
+        return [f for f in list(self._pending)[1:] if f.cand is not None and not f.weak]
 
     # -- the decision loop ------------------------------------------------------------
     def _drain(self, *, final: bool) -> None:
@@ -128,6 +135,8 @@ class MeterTracker:
             self._settle(item, None, item.reason)
             return True
         p = item.point()
+        if item.weak:
+            return self._judge_weak(item, a, final=final)
         if a is not None and not consistent(a, p, self.s.growth):
             verdict = self._level_change(item, a, final=final)
             if verdict == "wait":
@@ -142,6 +151,29 @@ class MeterTracker:
         self._judge_in_envelope(item, a)
         return True
 
+    def _judge_weak(self, item: _Item, a: Point | None, *, final: bool) -> bool:
+        """An uncertain read (typically a digit caught mid-roll) is trusted only when it
+        shows exactly the trusted value before it or the next certain value after it:
+        then it is the roll's old or new value, not a mix of both."""
+        value = item.cand
+        assert value is not None
+        if a is not None and value == a.value:
+            self._accept(item, reason="uncertain character; equals the trusted value before")
+            return True
+        later = self._strong_later()[: self.s.lookahead]
+        if not later and not final and len(self._pending) <= self.s.max_pending // 2:
+            return False  # wait for a certain read to compare with
+        nxt = later[0] if later else None
+        if (
+            nxt is not None
+            and nxt.cand == value
+            and (a is None or consistent(a, item.point(), self.s.growth))
+        ):
+            self._accept(item, reason="uncertain character; equals the next certain read")
+            return True
+        self._settle(item, None, "an uncertain character and no neighbour agrees")
+        return True
+
     def _why_outside(self, a: Point, p: Point) -> str:
         if p.value < a.value:
             return f"lower than the trusted {a.value:g} and the drop did not persist"
@@ -151,11 +183,16 @@ class MeterTracker:
         p = item.point()
         window: list[_Item] = [item]
         for prev in self._history:
-            if prev.segment == self._segment and prev.ambiguous and prev.cand is not None:
+            if (
+                prev.segment == self._segment
+                and prev.ambiguous
+                and prev.cand is not None
+                and not prev.weak
+            ):
                 window.append(prev)
         available = 0
         for f in list(self._pending)[1 : 1 + self.s.lookahead]:
-            if f.cand is None:
+            if f.cand is None or f.weak:
                 continue
             fp = f.point()
             if a is not None and not consistent(a, fp, self.s.growth):
@@ -169,7 +206,7 @@ class MeterTracker:
         if not alive[0]:
             self._settle(item, None, "disagrees with its neighbours")
             return
-        if deg[0] == 1:
+        if deg[0] == 1 and not self._outweighs(points, alive):
             item.ambiguous = True
             self._settle(item, None, "conflicts with a neighbour and neither can be trusted")
             return
@@ -183,6 +220,15 @@ class MeterTracker:
             return
         self._accept(item)
 
+    def _outweighs(self, points: list[Point], alive: list[bool]) -> bool:
+        """In a pair that only contradict each other, the judged read wins when the model
+        was far surer of it: ten times less uncertainty than its rival."""
+        me = points[0]
+        for k in range(1, len(points)):
+            if alive[k] and not consistent(me, points[k], self.s.growth):
+                return (1.0 - me.confidence) * 10 < (1.0 - points[k].confidence)
+        return False
+
     def _level_change(self, item: _Item, a: Point, *, final: bool) -> Verdict:
         """Whether a read outside the envelope starts a new level that persists."""
         p = item.point()
@@ -190,9 +236,7 @@ class MeterTracker:
             return "glitch"  # "$2,345.67" for "$12,345.67": a covered leading digit
         confirmed = 1
         last_ts = p.ts
-        for later in list(self._pending)[1:]:
-            if later.cand is None:
-                continue
+        for later in self._strong_later():
             lp = later.point()
             if consistent(a, lp, self.s.growth):
                 return "glitch"  # the old level came back
