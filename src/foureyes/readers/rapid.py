@@ -57,7 +57,8 @@ class RapidOCRReader:
             if self._threads:
                 params["EngineConfig.onnxruntime.intra_op_num_threads"] = self._threads
             try:
-                rec = RapidOCR(params=params)._load_rec_model()
+                engine: Any = RapidOCR(params=params)
+                rec = engine._load_rec_model()
                 charset = list(rec.postprocess_op.character)
             except Exception as exc:
                 raise ReaderError(
