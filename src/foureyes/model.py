@@ -115,6 +115,7 @@ class RawRead:
     reader: str = ""
     constrained: str | None = None
     weakest: float | None = None
+    variants: tuple[str, ...] = ()  # ``constrained`` with uncertain digits swapped
 
     @property
     def value_text(self) -> str:

@@ -304,6 +304,11 @@ class Pipeline:
             todo = retry
         return out
 
+    def _alternatives(self, meter: str, raw: RawRead) -> tuple[float, ...]:
+        cfg = self.config.meters[meter]
+        values = (parse_value(v, cfg.kind, cfg.decimals).value for v in raw.variants)
+        return tuple(v for v in values if v is not None)
+
     def _process(self, frame: Frame, aligner: _Aligner) -> Batch:
         clock, times = self._clock, self.times
         t0 = clock()
@@ -321,6 +326,7 @@ class Pipeline:
                 confidence=raw.confidence,
                 parsed=parsed,
                 weakest=raw.weakest,
+                alternatives=self._alternatives(name, raw),
             )
             r, e = self._trackers[name].update(obs)
             aligner.add(r)

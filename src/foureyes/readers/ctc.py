@@ -2,13 +2,15 @@
 
 RapidOCR's own decoder returns one mean score per line, which hides the one uncertain
 digit of a meter caught mid-roll among nine certain ones. Decoding the model's output
-ourselves gives each character's probability, and lets a meter restrict the vocabulary
-to the characters it can show (as Tesseract's whitelist does), so a half-rolled digit
-decodes as the likelier digit, with a low probability, instead of "°" or "人".
+ourselves gives each character's probability and runner-up, and lets a meter restrict the
+vocabulary to the characters it can show (as Tesseract's whitelist does): a half-rolled
+digit decodes as the likelier digit, with a low probability and the other digit as its
+runner-up, instead of "°" or "人" or nothing.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,6 +24,7 @@ __all__ = ["Decoded", "alphabet_indices", "greedy_decode"]
 class Decoded:
     text: str
     probs: tuple[float, ...]
+    runner_up: tuple[str, ...] = ()  # per character: the second choice ("" for none)
 
     @property
     def confidence(self) -> float:
@@ -35,6 +38,30 @@ class Decoded:
         comma) or space is already policed by the parser's grouping rules."""
         probs = [p for c, p in zip(self.text, self.probs, strict=True) if c.isdigit()]
         return min(probs) if probs else 0.0
+
+    def variants(self, below: float, limit: int = 2) -> list[str]:
+        """The text with each uncertain digit (probability under ``below``) replaced by
+        its runner-up digit, in every combination over the ``limit`` least certain
+        positions. A digit between two glyphs is one of the two."""
+        weak = sorted(
+            (
+                (p, i)
+                for i, (c, p) in enumerate(zip(self.text, self.probs, strict=True))
+                if c.isdigit() and p < below and i < len(self.runner_up)
+                and self.runner_up[i].isdigit()
+            ),
+        )[:limit]
+        out = []
+        positions = [i for _, i in weak]
+        for mask in itertools.product((False, True), repeat=len(positions)):
+            if not any(mask):
+                continue
+            chars = list(self.text)
+            for swap, i in zip(mask, positions, strict=True):
+                if swap:
+                    chars[i] = self.runner_up[i]
+            out.append("".join(chars))
+        return out
 
 
 def alphabet_indices(charset: Sequence[str], alphabet: str) -> npt.NDArray[np.intp]:
@@ -50,19 +77,41 @@ def greedy_decode(
 ) -> Decoded:
     """Decode one line's (T, C) softmax output: best class per step, repeats merged,
     blanks (class 0) dropped. A character's probability is its best step's probability.
-    With ``columns``, only those classes compete (column 0 must be the blank)."""
-    sub = probs if columns is None else probs[:, columns]
-    best = sub.argmax(axis=1)
-    p = sub[np.arange(sub.shape[0]), best]
+
+    With ``columns`` (column 0 must be the blank) only those classes compete, and at a
+    step where the unrestricted best class is a character outside them, the blank may
+    not win: something was drawn there, so it reads as the likeliest allowed character.
+    """
+    steps = np.arange(probs.shape[0])
+    if columns is None:
+        sub = probs
+        best = sub.argmax(axis=1)
+        second = np.zeros_like(best)  # no runner-ups over a whole vocabulary: too costly
+    else:
+        sub = probs[:, columns]  # a copy: the blank column may be masked below
+        foreign = probs.argmax(axis=1)
+        sub[(foreign != 0) & ~np.isin(foreign, columns), 0] = -1.0
+        top2 = np.argpartition(-sub, 1, axis=1)[:, :2]
+        first_wins = sub[steps, top2[:, 0]] >= sub[steps, top2[:, 1]]
+        best = np.where(first_wins, top2[:, 0], top2[:, 1])
+        second = np.where(first_wins, top2[:, 1], top2[:, 0])
+    p = sub[steps, best]
     text: list[str] = []
     out: list[float] = []
+    alt: list[str] = []
+
+    def char(k: int) -> str:
+        return charset[k if columns is None else int(columns[k])] if k else ""
+
     prev = 0
-    for k, pk in zip(best.tolist(), p.tolist(), strict=True):
+    for k, pk, s in zip(best.tolist(), p.tolist(), second.tolist(), strict=True):
         if k != 0:
             if k == prev:
-                out[-1] = max(out[-1], pk)
+                if pk > out[-1]:
+                    out[-1], alt[-1] = pk, char(s)
             else:
-                text.append(charset[k if columns is None else int(columns[k])])
+                text.append(char(k))
                 out.append(pk)
+                alt.append(char(s))
         prev = k
-    return Decoded("".join(text), tuple(out))
+    return Decoded("".join(text), tuple(out), tuple(alt))

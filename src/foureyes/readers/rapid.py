@@ -29,8 +29,15 @@ METER_ALPHABET = "0123456789.,$€£¥ "
 class RapidOCRReader:
     name = "rapidocr"
 
-    def __init__(self, *, threads: int = 0, alphabet: str | None = METER_ALPHABET) -> None:
+    def __init__(
+        self,
+        *,
+        threads: int = 0,
+        alphabet: str | None = METER_ALPHABET,
+        uncertain_below: float = 0.9,
+    ) -> None:
         self._threads = threads
+        self._uncertain = uncertain_below
         self._alphabet = alphabet
         self._rec: Any = None
         self._charset: list[str] = []
@@ -95,6 +102,7 @@ class RapidOCRReader:
                     reader=self.name,
                     constrained=con.text if self._alphabet else None,
                     weakest=con.weakest,
+                    variants=tuple(con.variants(self._uncertain)),
                 )
             )
         return out

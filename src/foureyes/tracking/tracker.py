@@ -32,7 +32,8 @@ class Observation:
     text: str
     confidence: float
     parsed: ParseResult
-    weakest: float | None = None  # the least certain character's probability, if known
+    weakest: float | None = None  # the least certain digit's probability, if known
+    alternatives: tuple[float, ...] = ()  # values with uncertain digits read otherwise
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,26 +153,30 @@ class MeterTracker:
         return True
 
     def _judge_weak(self, item: _Item, a: Point | None, *, final: bool) -> bool:
-        """An uncertain read (typically a digit caught mid-roll) is trusted only when it
-        shows exactly the trusted value before it or the next certain value after it:
-        then it is the roll's old or new value, not a mix of both."""
-        value = item.cand
-        assert value is not None
-        if a is not None and value == a.value:
-            self._accept(item, reason="uncertain character; equals the trusted value before")
-            return True
+        """An uncertain read (typically a digit caught mid-roll) is trusted only when it,
+        or the same read with its uncertain digits taken as their runner-ups, shows exactly
+        the trusted value before it or the next certain value after it: then it is the
+        roll's old or new value, not a mix of both. Two matches are one too many."""
+        assert item.cand is not None
         later = self._strong_later()[: self.s.lookahead]
         if not later and not final and len(self._pending) <= self.s.max_pending // 2:
             return False  # wait for a certain read to compare with
-        nxt = later[0] if later else None
-        if (
-            nxt is not None
-            and nxt.cand == value
-            and (a is None or consistent(a, item.point(), self.s.growth))
-        ):
-            self._accept(item, reason="uncertain character; equals the next certain read")
+        targets: dict[float, str] = {}
+        if a is not None:
+            targets[a.value] = "the trusted value before"
+        nxt = later[0].point() if later else None
+        if nxt is not None and (a is None or consistent(a, nxt, self.s.growth)):
+            targets.setdefault(nxt.value, "the next certain read")
+        readings = dict.fromkeys((item.cand, *item.obs.alternatives))
+        matches = [v for v in readings if v in targets]
+        if len(matches) == 1:
+            value = matches[0]
+            how = "reads" if value == item.cand else "with a runner-up digit reads"
+            item.cand = value
+            self._accept(item, reason=f"uncertain digit; {how} {targets[value]}")
             return True
-        self._settle(item, None, "an uncertain character and no neighbour agrees")
+        why = "no neighbour agrees" if not matches else "it could be either neighbour"
+        self._settle(item, None, f"an uncertain digit and {why}")
         return True
 
     def _why_outside(self, a: Point, p: Point) -> str:
