@@ -47,7 +47,9 @@ class Decoded:
             (
                 (p, i)
                 for i, (c, p) in enumerate(zip(self.text, self.probs, strict=True))
-                if c.isdigit() and p < below and i < len(self.runner_up)
+                if c.isdigit()
+                and p < below
+                and i < len(self.runner_up)
                 and self.runner_up[i].isdigit()
             ),
         )[:limit]
