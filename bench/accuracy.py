@@ -61,6 +61,7 @@ def main() -> None:
             "samples": s["frames_sampled"],
             "reads": s["reads"],
             "accuracy": sc["accuracy"],
+            "settled_acc": sc["settled_accuracy"],
             "wrong": sc["wrong"],
             "nulls_visible": sc["nulls"],
             "resets_true": sc["resets_true"],

@@ -27,21 +27,42 @@ class MeterScore:
     correct: int = 0
     wrong: int = 0
     nulls: int = 0  # null values on visible frames
+    settled: int = 0  # visible frames not caught mid-roll
+    settled_correct: int = 0
 
     @property
     def accuracy(self) -> float:
         return self.correct / self.visible if self.visible else 0.0
 
+    @property
+    def settled_accuracy(self) -> float:
+        """Accuracy on visible frames whose digits were at rest: where a mid-roll frame's
+        null comes from, this tells apart a reader that cannot read from one that will not
+        guess."""
+        return self.settled_correct / self.settled if self.settled else 0.0
+
     def __add__(self, other: MeterScore) -> MeterScore:
         return MeterScore(
             *(
                 getattr(self, k) + getattr(other, k)
-                for k in ("samples", "visible", "correct", "wrong", "nulls")
+                for k in (
+                    "samples",
+                    "visible",
+                    "correct",
+                    "wrong",
+                    "nulls",
+                    "settled",
+                    "settled_correct",
+                )
             )
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "accuracy": round(self.accuracy, 4)}
+        return {
+            **asdict(self),
+            "accuracy": round(self.accuracy, 4),
+            "settled_accuracy": round(self.settled_accuracy, 4),
+        }
 
 
 @dataclass(frozen=True)
@@ -90,6 +111,8 @@ class Score:
         out = [
             f"accuracy {o.accuracy:.1%} ({o.correct}/{o.visible} visible samples), "
             f"{o.wrong} wrong values, {o.nulls} nulls on visible frames, {o.samples} readings",
+            f"accuracy on settled frames (digits not mid-roll) {o.settled_accuracy:.1%} "
+            f"({o.settled_correct}/{o.settled})",
         ]
         out += [
             f"  {m:<8} {s.accuracy:6.1%}  correct {s.correct}/{s.visible}  wrong {s.wrong}  "
@@ -157,16 +180,25 @@ def score(run_dir: Path, truth_dir: Path) -> Score:
         c = counts[row["meter"]]
         c["samples"] += 1
         c["visible"] += visible
+        settled = visible and len(values) == 1
+        c["settled"] += settled
         if cents is None:
             c["nulls"] += visible
         elif cents in values:
             c["correct"] += visible
+            c["settled_correct"] += settled
         else:
             c["wrong"] += 1
     for meter in dict.fromkeys(m for _, m in truth):  # board order, as in the truth
         c = counts[meter]
         per_meter[meter] = MeterScore(
-            c["samples"], c["visible"], c["correct"], c["wrong"], c["nulls"]
+            c["samples"],
+            c["visible"],
+            c["correct"],
+            c["wrong"],
+            c["nulls"],
+            c["settled"],
+            c["settled_correct"],
         )
     overall = sum(per_meter.values(), MeterScore())
 
