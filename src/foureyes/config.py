@@ -42,6 +42,7 @@ class MeterConfig(BaseModel):
     max_rise_per_second: PositiveFloat | None = None
     min_confidence: float = Field(default=0.6, ge=0, le=1)
     reset_min_drop: float = Field(default=0.01, gt=0, lt=1)
+    reset_to: list[float] = Field(default_factory=list, max_length=16)
 
     @field_validator("region")
     @classmethod

@@ -167,6 +167,7 @@ class Pipeline:
             history=tr.history,
             max_pending=tr.max_pending,
             thresholds=tuple(sorted(ev.thresholds.get(name, ()))),
+            reset_to=tuple(m.reset_to),
         )
 
     # -- lifecycle ----------------------------------------------------------------------

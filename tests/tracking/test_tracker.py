@@ -202,3 +202,27 @@ def test_output_is_bounded_by_max_pending() -> None:
     for obs in observations(["$1.00", "$1.01", "$1.02", "$1.03"] + ["X"] * 30):
         out += tracker.update(obs)[0]
     assert len(out) >= 34 - 6 - 3
+
+
+@pytest.mark.parametrize("known_from", ["an earlier reset", "the config"])
+def test_reset_to_a_known_seed_that_grows_back_past_the_old_value(known_from: str) -> None:
+    """A pop back to the meter's seed is a reset even if the meter soon passes its old value.
+
+    Without the seed, 10.17 -> 10.00 -> 10.19 looks like a one-sample dip."""
+    texts = ["$10.14", "$10.15", "$10.17", "WIN", "WIN", "$10.00", "$10.19", "$10.20", "$10.21"]
+    texts += ["$10.22", "$10.23"]
+    if known_from == "an earlier reset":
+        first = ["$17.70", "$17.75", "$17.82", "WIN", "$10.00", "$10.02", "$10.05", "$10.08"]
+        _, events = track([*first, "$10.11", "$10.14", *texts])
+    else:
+        _, events = track(texts, reset_to=(10.0,))
+    resets = [(e.before, e.after) for e in events if e.type is EventType.RESET]
+    assert resets[-1] == (10.17, 10.0)
+    assert len(resets) == (2 if known_from == "an earlier reset" else 1)
+
+
+def test_a_glitch_to_the_seed_that_does_not_persist_is_not_a_reset() -> None:
+    """One read of the seed value followed by lower values is not a reset."""
+    texts = ["$10.14", "$10.15", "$10.17", "$10.00", "$9.50", "$10.18", "$10.19", "$10.20"]
+    _, events = track(texts, reset_to=(10.0,))
+    assert [e for e in events if e.type is EventType.RESET] == []

@@ -48,6 +48,7 @@ class TrackerSettings:
     history: int = 4
     max_pending: int = 40
     thresholds: tuple[float, ...] = ()
+    reset_to: tuple[float, ...] = ()  # known seed values the meter resets to
 
 
 def event_id(meter: str, kind: str, frame: int, detail: str = "") -> str:
@@ -94,6 +95,9 @@ class MeterTracker:
         self._anchor: Point | None = None
         self._segment = 0
         self._events: list[Event] = []
+        # Seed values: a progressive meter resets to the same value every time, so a drop
+        # to one is a reset even when the meter soon grows back past its old value.
+        self._seeds: deque[float] = deque(self.s.reset_to, maxlen=max(8, len(self.s.reset_to)))
 
     # -- public ---------------------------------------------------------------------
     @property
@@ -241,8 +245,17 @@ class MeterTracker:
             return "glitch"  # "$2,345.67" for "$12,345.67": a covered leading digit
         confirmed = 1
         last_ts = p.ts
+        to_seed = p.value < a.value and p.value in self._seeds
         for later in self._strong_later():
             lp = later.point()
+            if to_seed:
+                if consistent(p, lp, self.s.growth):
+                    confirmed += 1
+                    if confirmed >= self.s.confirm_samples:
+                        return "change"
+                elif lp.value < p.value:
+                    return "glitch"
+                continue
             if consistent(a, lp, self.s.growth):
                 return "glitch"  # the old level came back
             if consistent(p, lp, self.s.growth):
@@ -261,6 +274,8 @@ class MeterTracker:
             )
             self._segment += 1
             self._anchor = None
+            if p.value not in self._seeds:
+                self._seeds.append(p.value)
             self._accept(item, reason="reset confirmed")
         elif p.value < a.value:
             self._anchor = None
