@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Protocol, Self, runtime_checkable
 
 from foureyes.model import Frame
 
-__all__ = ["FrameSource", "SourceInfo", "register_source", "source_factories"]
+__all__ = ["FrameSource", "SourceBase", "SourceInfo", "register_source", "source_factories"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +51,40 @@ class FrameSource(Protocol):
     def __enter__(self) -> FrameSource: ...
 
     def __exit__(self, *exc: object) -> None: ...
+
+
+class SourceBase:
+    """What every built-in source shares: the context-manager lifecycle and the counters
+    the pipeline reads. Subclasses set ``_decoded`` and ``_info`` and define open/close."""
+
+    _decoded: int = 0
+    _info: SourceInfo | None = None
+
+    def open(self) -> SourceInfo:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def decoded(self) -> int:
+        return self._decoded
+
+    @property
+    def info(self) -> SourceInfo | None:
+        return self._info
+
+    @staticmethod
+    def _check_start(start_sample: int) -> None:
+        if start_sample < 0:
+            raise ValueError(f"start_sample must be >= 0, got {start_sample}")
 
 
 SourceFactory = Callable[..., FrameSource]

@@ -13,7 +13,7 @@ from PIL import Image
 from foureyes.errors import SourceDecodeError, SourceEmpty, SourceNotFound
 from foureyes.model import Frame
 from foureyes.model import Image as Pixels
-from foureyes.sources.base import SourceInfo
+from foureyes.sources.base import SourceBase, SourceInfo
 from foureyes.sources.sampling import check_sample_fps
 
 __all__ = ["IMAGE_SUFFIXES", "FolderSource", "natural_key"]
@@ -33,7 +33,7 @@ def natural_key(name: str) -> tuple[object, ...]:
     return (tuple(int(p) if i % 2 else p for i, p in enumerate(parts)), name)
 
 
-class FolderSource:
+class FolderSource(SourceBase):
     """Every image in a folder is one sample: ``index`` is its position, ``ts`` position/fps.
 
     Screenshots taken at a fixed interval come in as a folder; treating them as frames at
@@ -99,8 +99,7 @@ class FolderSource:
 
     def frames(self, *, start_sample: int = 0) -> Iterator[Frame]:
         """Yield the images from position ``start_sample`` on."""
-        if start_sample < 0:
-            raise ValueError(f"start_sample must be >= 0, got {start_sample}")
+        self._check_start(start_sample)
         info = self.open()
         # Skipped images count as passed, so progress against frame_count stays true.
         self._decoded = min(start_sample, len(self._files))
@@ -134,20 +133,5 @@ class FolderSource:
             ) from exc
         return np.array(rgb, dtype=np.uint8)
 
-    @property
-    def decoded(self) -> int:
-        return self._decoded
-
-    @property
-    def info(self) -> SourceInfo | None:
-        return self._info
-
     def close(self) -> None:
         self._closed.set()
-
-    def __enter__(self) -> FolderSource:
-        self.open()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

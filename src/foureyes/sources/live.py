@@ -22,7 +22,7 @@ import av
 
 from foureyes.errors import SourceConnectError, SourceEmpty, redact_url
 from foureyes.model import Frame
-from foureyes.sources.base import SourceInfo
+from foureyes.sources.base import SourceBase, SourceInfo
 from foureyes.sources.sampling import Sampler, check_sample_fps
 
 __all__ = ["Backoff", "LiveSource"]
@@ -50,7 +50,7 @@ class Backoff:
         return rng.uniform(0.0, ceiling)
 
 
-class LiveSource:
+class LiveSource(SourceBase):
     """Reads a stream URL, reconnecting on drops and stalls until ``stop`` is set.
 
     A read that blocks is bounded by PyAV's read timeout (``no_frame_timeout``), so a
@@ -161,26 +161,10 @@ class LiveSource:
         self._disconnect()
         self._first = None
 
-    def __enter__(self) -> LiveSource:
-        self.open()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @property
-    def decoded(self) -> int:
-        return self._decoded
-
-    @property
-    def info(self) -> SourceInfo | None:
-        return self._info
-
     # -- frames ---------------------------------------------------------------------------
     def frames(self, *, start_sample: int = 0) -> Iterator[Frame]:
         """Yield samples until ``stop`` is set or the source is closed; never ends on drops."""
-        if start_sample < 0:
-            raise ValueError(f"start_sample must be >= 0, got {start_sample}")
+        self._check_start(start_sample)
         self.open()
         sampler = Sampler(self.sample_fps)
         try:

@@ -11,7 +11,7 @@ import av
 
 from foureyes.errors import SourceDecodeError, SourceEmpty, SourceNotFound
 from foureyes.model import Frame
-from foureyes.sources.base import SourceInfo
+from foureyes.sources.base import SourceBase, SourceInfo
 from foureyes.sources.sampling import Sampler, check_sample_fps
 
 __all__ = ["VideoSource"]
@@ -21,7 +21,7 @@ __all__ = ["VideoSource"]
 _MAX_CONSECUTIVE_ERRORS = 100
 
 
-class VideoSource:
+class VideoSource(SourceBase):
     """Decodes every frame of a video file and yields the samples as RGB frames.
 
     ``index`` counts decoded frames from 0; ``ts`` is the stream's presentation time minus
@@ -89,26 +89,10 @@ class VideoSource:
                 self._containers.discard(container)
                 container.close()
 
-    def __enter__(self) -> VideoSource:
-        self.open()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @property
-    def decoded(self) -> int:
-        return self._decoded
-
-    @property
-    def info(self) -> SourceInfo | None:
-        return self._info
-
     # -- frames ---------------------------------------------------------------------------
     def frames(self, *, start_sample: int = 0) -> Iterator[Frame]:
         """Yield the samples from number ``start_sample`` on, in stream order."""
-        if start_sample < 0:
-            raise ValueError(f"start_sample must be >= 0, got {start_sample}")
+        self._check_start(start_sample)
         self.open()
         container = self._open_container()
         try:
