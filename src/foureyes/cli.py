@@ -54,9 +54,11 @@ def run(
         cfg, out=target, source=source, console=console, show_progress=_progress_wanted()
     )
     s = result.summary
+    events = ", ".join(f"{n} {kind}" for kind, n in s["events"].items()) or "no events"
     console.print(
-        f"[green]done[/]: {s['frames_sampled']} samples, {s['reads']} reads, "
-        f"events {s['events'] or 'none'} → {result.out}"
+        f"[green]done[/]: {s['frames_sampled']} samples, {s['reads']} reads, {events} "
+        f"→ {escape(str(result.out))}",
+        highlight=False,
     )
 
 
