@@ -157,10 +157,10 @@ class MeterTracker:
         return True
 
     def _judge_weak(self, item: _Item, a: Point | None, *, final: bool) -> bool:
-        """An uncertain read (typically a digit caught mid-roll) is trusted only when it,
-        or the same read with its uncertain digits taken as their runner-ups, shows exactly
-        the trusted value before it or the next certain value after it: then it is the
-        roll's old or new value, not a mix of both. Two matches are one too many."""
+        """An uncertain read (typically a digit caught mid-roll) is trusted only when it
+        shows exactly the trusted value before it or the next certain value after it, or
+        when its uncertain digits taken as their runner-ups give the trusted value before:
+        then it is the roll's old or new value, not a mix of both."""
         assert item.cand is not None
         later = self._strong_later()[: self.s.lookahead]
         if not later and not final and len(self._pending) <= self.s.max_pending // 2:
@@ -171,8 +171,12 @@ class MeterTracker:
         nxt = later[0].point() if later else None
         if nxt is not None and (a is None or consistent(a, nxt, self.s.growth)):
             targets.setdefault(nxt.value, "the next certain read")
-        readings = dict.fromkeys((item.cand, *item.obs.alternatives))
-        matches = [v for v in readings if v in targets]
+        # The model's own reading may match either neighbour; a runner-up reading only the
+        # value before: the meter may change again before the next sample, and a runner-up
+        # that lands on a later value was never on screen (seen on the camera benchmark).
+        matches = [v for v in (item.cand,) if v in targets]
+        if a is not None and a.value != item.cand and a.value in item.obs.alternatives:
+            matches.append(a.value)
         if len(matches) == 1:
             value = matches[0]
             how = "reads" if value == item.cand else "with a runner-up digit reads"
