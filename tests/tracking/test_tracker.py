@@ -226,3 +226,40 @@ def test_a_glitch_to_the_seed_that_does_not_persist_is_not_a_reset() -> None:
     texts = ["$10.14", "$10.15", "$10.17", "$10.00", "$9.50", "$10.18", "$10.19", "$10.20"]
     _, events = track(texts, reset_to=(10.0,))
     assert [e for e in events if e.type is EventType.RESET] == []
+
+
+def weak_case(middle: str, alternatives: tuple[float, ...]) -> list[Observation]:
+    """Certain reads around one uncertain read (a digit caught mid-roll)."""
+    texts = ["$100.00", "$100.05", middle, "$100.20", "$100.22", "$100.25"]
+    obs = observations(texts)
+    obs[2] = Observation(
+        frame=obs[2].frame,
+        ts=obs[2].ts,
+        text=middle,
+        confidence=0.9,
+        parsed=parse_value(middle, MeterKind.CURRENCY),
+        weakest=0.4,
+        alternatives=alternatives,
+    )
+    return obs
+
+
+@pytest.mark.parametrize(
+    ("middle", "alternatives", "status", "value"),
+    [
+        ("$100.05", (), OK, 100.05),  # the roll's old value, as before
+        ("$100.20", (), OK, 100.20),  # the roll's new value, as the next certain read
+        ("$100.15", (100.05,), OK, 100.05),  # a runner-up digit gives the value before
+        ("$100.15", (100.20,), REJ, None),  # a runner-up giving a later value: never
+        ("$100.10", (100.17,), REJ, None),  # a mix of old and new digits
+        ("$100.25", (), REJ, None),  # even if in order with nothing: no neighbour agrees
+    ],
+)
+def test_uncertain_digit_needs_an_agreeing_neighbour(
+    middle: str, alternatives: tuple[float, ...], status: Status, value: float | None
+) -> None:
+    """A read with an uncertain digit is trusted only at a value a certain neighbour shows."""
+    obs = weak_case(middle, alternatives)
+    readings, _ = run_tracker(MeterTracker("m"), obs)
+    assert (readings[2].status, readings[2].value) == (status, value)
+    assert [r.status for r in readings[:2] + readings[3:]] == [OK] * 5
