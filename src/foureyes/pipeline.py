@@ -22,6 +22,7 @@ from foureyes.config import Config
 from foureyes.model import Event, Frame, Image, RawRead, Reading
 from foureyes.readers.base import Reader, create_reader
 from foureyes.readers.crop import PREPARATIONS, MeterCrop
+from foureyes.readers.occlusion import Palette
 from foureyes.readers.parse import ParseResult, parse_value
 from foureyes.sources import open_source
 from foureyes.sources.base import FrameSource, SourceInfo
@@ -153,6 +154,7 @@ class Pipeline:
         self._evidence = _Evidence(evidence_dir, keep=t.max_pending + t.lookahead + 4)
         self._thread: threading.Thread | None = None
         self._preferred = dict.fromkeys(self.meters, 0)
+        self._palettes = {name: Palette() for name in self.meters}
 
     def _settings(self, name: str) -> TrackerSettings:
         m = self.config.meters[name]
@@ -320,6 +322,11 @@ class Pipeline:
         events: list[Event] = []
         for name in self.meters:
             raw, parsed = results[name]
+            palette = self._palettes[name]
+            covered = palette.covered(crops[name])
+            certain = raw.weakest is None or raw.weakest >= self._trackers[name].s.strong_char
+            if parsed.ok and certain and not covered:
+                palette.learn(crops[name])
             obs = Observation(
                 frame=frame.index,
                 ts=frame.ts,
@@ -328,6 +335,7 @@ class Pipeline:
                 parsed=parsed,
                 weakest=raw.weakest,
                 alternatives=self._alternatives(name, raw),
+                covered=covered,
             )
             r, e = self._trackers[name].update(obs)
             aligner.add(r)

@@ -34,6 +34,7 @@ class Observation:
     parsed: ParseResult
     weakest: float | None = None  # the least certain digit's probability, if known
     alternatives: tuple[float, ...] = ()  # values with uncertain digits read otherwise
+    covered: bool = False  # something (a popup) covers part of the meter
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +121,7 @@ class MeterTracker:
             return _Item(obs, None, reason=obs.parsed.reason)
         if obs.confidence < self.s.min_confidence:
             return _Item(obs, None, reason=f"low confidence {obs.confidence:.2f}")
-        weak = obs.weakest is not None and obs.weakest < self.s.strong_char
+        weak = obs.covered or (obs.weakest is not None and obs.weakest < self.s.strong_char)
         return _Item(obs, obs.parsed.value, weak=weak)
 
     def _strong_later(self) -> list[_Item]:
@@ -181,10 +182,12 @@ class MeterTracker:
             value = matches[0]
             how = "reads" if value == item.cand else "with a runner-up digit reads"
             item.cand = value
-            self._accept(item, reason=f"uncertain digit; {how} {targets[value]}")
+            what = "partly covered" if item.obs.covered else "uncertain digit"
+            self._accept(item, reason=f"{what}; {how} {targets[value]}")
             return True
         why = "no neighbour agrees" if not matches else "it could be either neighbour"
-        self._settle(item, None, f"an uncertain digit and {why}")
+        what = "partly covered" if item.obs.covered else "an uncertain digit"
+        self._settle(item, None, f"{what} and {why}")
         return True
 
     def _why_outside(self, a: Point, p: Point) -> str:
