@@ -93,6 +93,8 @@ class TrackingConfig(BaseModel):
     model_config = _STRICT
 
     lookahead: int = Field(default=3, ge=1, le=20)
+    second_look: bool = True
+    second_look_seconds: float = Field(default=1.0, gt=0, le=10)
     history: int = Field(default=4, ge=1, le=50)
     max_pending: int = Field(default=40, ge=4, le=1000)
 

@@ -116,6 +116,14 @@ class RawRead:
     constrained: str | None = None
     weakest: float | None = None
     variants: tuple[str, ...] = ()  # ``constrained`` with uncertain digits swapped
+    probs: tuple[float, ...] = ()  # per character of ``constrained``
+
+    def agrees_with(self, other: RawRead, certain: float) -> bool:
+        """Whether ``other`` shows the same characters wherever this read is certain."""
+        mine, theirs = self.value_text, other.value_text
+        if len(mine) != len(theirs) or len(self.probs) != len(mine):
+            return False
+        return all(a == b or p < certain for a, b, p in zip(mine, theirs, self.probs, strict=True))
 
     @property
     def value_text(self) -> str:

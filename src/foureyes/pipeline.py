@@ -24,14 +24,17 @@ from foureyes.readers.base import Reader, create_reader
 from foureyes.readers.crop import PREPARATIONS, MeterCrop
 from foureyes.readers.occlusion import Palette
 from foureyes.readers.parse import ParseResult, parse_value
+from foureyes.readers.settle import settled_index
 from foureyes.sources import open_source
 from foureyes.sources.base import FrameSource, SourceInfo
+from foureyes.sources.sampling import Sampler
 from foureyes.tracking.rules import Growth
 from foureyes.tracking.tracker import MeterTracker, Observation, TrackerSettings
 
 __all__ = ["Batch", "Pipeline", "StageTimes"]
 
 _END = object()
+_DENSE = 1000.0  # a sampling rate above any video's: every decoded frame is delivered
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,15 @@ class StageTimes:
             "read": round(self.read, 4),
             "track": round(self.track, 4),
         }
+
+
+@dataclass(slots=True)
+class _Sample:
+    """A sampled frame and the meter crops of the frames that follow it, for a second
+    look at a meter caught mid-roll."""
+
+    frame: Frame
+    following: list[dict[str, Image]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -153,6 +165,7 @@ class Pipeline:
         t = config.tracking
         self._evidence = _Evidence(evidence_dir, keep=t.max_pending + t.lookahead + 4)
         self._thread: threading.Thread | None = None
+        self._dense = False
         self._preferred = dict.fromkeys(self.meters, 0)
         self._palettes = {name: Palette() for name in self.meters}
 
@@ -179,9 +192,10 @@ class Pipeline:
         if self.info is not None:
             return self.info
         src = self.config.source
+        self._dense = self.config.tracking.second_look and not self._is_folder()
         source = open_source(
             self.uri,
-            sample_fps=src.fps,
+            sample_fps=_DENSE if self._dense else src.fps,
             base_dir=self.config.base_dir,
             startup_timeout=src.startup_timeout,
             no_frame_timeout=src.no_frame_timeout,
@@ -200,6 +214,13 @@ class Pipeline:
             raise
         self._source, self.info = source, info
         return info
+
+    def _is_folder(self) -> bool:
+        """Images in a folder are each a sample, with no frames between them to look at."""
+        if "://" in self.uri:
+            return False
+        path = Path(self.uri)
+        return (path if path.is_absolute() else self.config.base_dir / path).is_dir()
 
     def close(self) -> None:
         self.stop.set()
@@ -246,7 +267,7 @@ class Pipeline:
                 break
             if isinstance(item, _Failure):
                 raise item.exc
-            assert isinstance(item, Frame)
+            assert isinstance(item, _Sample)
             batch = self._process(item, aligner)
             if batch.readings or batch.events:
                 yield batch
@@ -265,12 +286,37 @@ class Pipeline:
 
     def _produce(self, source: FrameSource, out: queue.Queue[object]) -> None:
         try:
-            for frame in source.frames():
-                if not self._put(out, frame):
-                    return
+            if not self._dense:
+                for frame in source.frames():
+                    if not self._put(out, _Sample(frame)):
+                        return
+            elif not self._produce_dense(source, out):
+                return
         except BaseException as exc:
             self._put(out, _Failure(exc))
         self._put(out, _END, force=True)
+
+    def _produce_dense(self, source: FrameSource, out: queue.Queue[object]) -> bool:
+        """Sample every decoded frame by the config's rate, as a source would, and hand
+        each sample on with the meter crops of the frames after it, for up to
+        ``second_look_seconds`` (windows overlap when a roll outlasts the sample period)."""
+        sampler = Sampler(self.config.source.fps)
+        window = self.config.tracking.second_look_seconds
+        pending: deque[_Sample] = deque()
+        for frame in source.frames():
+            while pending and frame.ts - pending[0].frame.ts > window:
+                if not self._put(out, pending.popleft()):
+                    return False
+            if pending:
+                crops = {name: cut.cut(frame.image) for name, cut in self._crops.items()}
+                for waiting in pending:
+                    waiting.following.append(crops)
+            if sampler.offer(frame.ts):
+                pending.append(_Sample(frame))
+        while pending:
+            if not self._put(out, pending.popleft()):
+                return False
+        return True
 
     def _put(self, out: queue.Queue[object], item: object, force: bool = False) -> bool:
         while force or not self.stop.is_set():
@@ -312,21 +358,57 @@ class Pipeline:
         values = (parse_value(v, cfg.kind, cfg.decimals).value for v in raw.variants)
         return tuple(v for v in values if v is not None)
 
-    def _process(self, frame: Frame, aligner: _Aligner) -> Batch:
+    def _second_looks(
+        self,
+        sample: _Sample,
+        crops: dict[str, Image],
+        results: dict[str, tuple[RawRead, ParseResult]],
+        covered: dict[str, bool],
+    ) -> dict[str, float]:
+        """For each meter read with an uncertain digit, read the first frame after the
+        sample where its display has come to rest; keep that value if it agrees with the
+        sample's read at every digit the model was sure of."""
+        assert self._reader is not None
+        todo: dict[str, Image] = {}
+        for name in self.meters:
+            raw, parsed = results[name]
+            strong = self._trackers[name].s.strong_char
+            if not parsed.ok or covered[name] or raw.weakest is None or raw.weakest >= strong:
+                continue
+            seq = [crops[name], *(f[name] for f in sample.following)]
+            k = settled_index(seq)
+            if k is not None:
+                todo[name] = PREPARATIONS[self._preferred[name]][1](seq[k])
+        if not todo:
+            return {}
+        looks = self._reader.read(list(todo.values()))
+        self.times.reads += len(looks)
+        out: dict[str, float] = {}
+        for name, look in zip(todo, looks, strict=True):
+            cfg = self.config.meters[name]
+            strong = self._trackers[name].s.strong_char
+            parsed = parse_value(look.value_text, cfg.kind, cfg.decimals)
+            certain = look.weakest is None or look.weakest >= strong
+            if parsed.value is not None and certain and results[name][0].agrees_with(look, strong):
+                out[name] = parsed.value
+        return out
+
+    def _process(self, sample: _Sample, aligner: _Aligner) -> Batch:
         clock, times = self._clock, self.times
+        frame = sample.frame
         t0 = clock()
         crops = {name: cut.cut(frame.image) for name, cut in self._crops.items()}
         t1 = clock()
         results = self._read(crops)
+        covered = {name: self._palettes[name].covered(crops[name]) for name in self.meters}
+        looks = self._second_looks(sample, crops, results, covered)
         t2 = clock()
         events: list[Event] = []
         for name in self.meters:
             raw, parsed = results[name]
-            palette = self._palettes[name]
-            covered = palette.covered(crops[name])
             certain = raw.weakest is None or raw.weakest >= self._trackers[name].s.strong_char
-            if parsed.ok and certain and not covered:
-                palette.learn(crops[name])
+            if parsed.ok and certain and not covered[name]:
+                self._palettes[name].learn(crops[name])
             obs = Observation(
                 frame=frame.index,
                 ts=frame.ts,
@@ -335,7 +417,8 @@ class Pipeline:
                 parsed=parsed,
                 weakest=raw.weakest,
                 alternatives=self._alternatives(name, raw),
-                covered=covered,
+                covered=covered[name],
+                second_look=looks.get(name),
             )
             r, e = self._trackers[name].update(obs)
             aligner.add(r)

@@ -103,6 +103,7 @@ class RapidOCRReader:
                     constrained=con.text if self._alphabet else None,
                     weakest=con.weakest,
                     variants=tuple(con.variants(self._uncertain)),
+                    probs=con.probs,
                 )
             )
         return out

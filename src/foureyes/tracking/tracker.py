@@ -35,6 +35,7 @@ class Observation:
     weakest: float | None = None  # the least certain digit's probability, if known
     alternatives: tuple[float, ...] = ()  # values with uncertain digits read otherwise
     covered: bool = False  # something (a popup) covers part of the meter
+    second_look: float | None = None  # the display read once it came to rest, if it agreed
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +179,15 @@ class MeterTracker:
         matches = [v for v in (item.cand,) if v in targets]
         if a is not None and a.value != item.cand and a.value in item.obs.alternatives:
             matches.append(a.value)
+        look = item.obs.second_look
+        if (
+            not matches
+            and look is not None
+            and (a is None or consistent(a, Point(item.obs.ts, look), self.s.growth))
+        ):
+            item.cand = look
+            self._accept(item, reason="mid-roll; read where the display came to rest")
+            return True
         if len(matches) == 1:
             value = matches[0]
             how = "reads" if value == item.cand else "with a runner-up digit reads"

@@ -1,0 +1,49 @@
+"""Find the moment a meter's display comes to rest after a sampled frame.
+
+A sample caught while digits roll shows parts of two values. The frames that follow show
+the roll finishing: the first of them after which the region's pixels stop changing shows
+the roll's new value, whatever the meter's rhythm, so it can be read in the sample's
+place. Motion is measured as the share of pixels whose brightness jumps by more than
+compression or sensor noise would make it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from foureyes.model import Image
+
+__all__ = ["moving", "settled_index"]
+
+
+def _grey(crop: Image) -> npt.NDArray[np.int16]:
+    grey: npt.NDArray[np.int16] = crop.astype(np.int16).sum(axis=2) // 3
+    return grey
+
+
+def moving(a: Image, b: Image, *, jump: int = 40, share: float = 0.002) -> bool:
+    """Whether the display changed between two crops of the same region."""
+    if a.shape != b.shape:
+        return True
+    diff = np.abs(_grey(a) - _grey(b))
+    return bool((diff > jump).mean() > share)
+
+
+def settled_index(crops: Sequence[Image], *, still: int = 2) -> int | None:
+    """The index in ``crops`` (``crops[0]`` is the sample) of the first frame after which
+    the display stays unchanged for ``still`` frame steps, provided it changed at some
+    point after the sample (otherwise the sample was at rest already); None if the display
+    has not settled within the frames given."""
+    changed = False
+    run = 0
+    for i in range(1, len(crops)):
+        if moving(crops[i - 1], crops[i]):
+            changed, run = True, 0
+            continue
+        run += 1
+        if changed and run >= still:
+            return i - still
+    return None
