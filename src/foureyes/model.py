@@ -118,10 +118,17 @@ class RawRead:
     variants: tuple[str, ...] = ()  # ``constrained`` with uncertain digits swapped
     probs: tuple[float, ...] = ()  # per character of ``constrained``
 
-    def agrees_with(self, other: RawRead, certain: float) -> bool:
-        """Whether ``other`` shows the same characters wherever this read is certain."""
+    def agrees_with(self, other: RawRead, certain: float, *, prefix: bool = False) -> bool:
+        """Whether ``other`` shows the same characters wherever this read is certain.
+
+        With ``prefix``, this read is ``other`` cut short: a half-rolled last digit or two
+        lost, every character kept exactly as ``other`` shows it. (A read cut short by a
+        popup in the meter's own colours must not pass for one cut short by a roll.)
+        """
         mine, theirs = self.value_text, other.value_text
-        if len(mine) != len(theirs) or len(self.probs) != len(mine):
+        if prefix:
+            return 0 < len(theirs) - len(mine) <= 2 and theirs.startswith(mine)
+        if len(self.probs) != len(mine) or len(mine) != len(theirs):
             return False
         return all(a == b or p < certain for a, b, p in zip(mine, theirs, self.probs, strict=True))
 

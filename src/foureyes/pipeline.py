@@ -365,15 +365,17 @@ class Pipeline:
         results: dict[str, tuple[RawRead, ParseResult]],
         covered: dict[str, bool],
     ) -> dict[str, float]:
-        """For each meter read with an uncertain digit, read the first frame after the
-        sample where its display has come to rest; keep that value if it agrees with the
-        sample's read at every digit the model was sure of."""
+        """For each meter read with an uncertain digit, or cut short, read the first frame
+        after the sample where its display has come to rest; keep that value if it agrees
+        with the sample's read at every character the model was sure of."""
         assert self._reader is not None
         todo: dict[str, Image] = {}
         for name in self.meters:
             raw, parsed = results[name]
             strong = self._trackers[name].s.strong_char
-            if not parsed.ok or covered[name] or raw.weakest is None or raw.weakest >= strong:
+            uncertain = raw.weakest is not None and raw.weakest < strong
+            cut_short = not parsed.ok and any(c.isdigit() for c in raw.value_text)
+            if covered[name] or not (cut_short or (parsed.ok and uncertain)):
                 continue
             seq = [crops[name], *(f[name] for f in sample.following)]
             k = settled_index(seq)
@@ -389,7 +391,12 @@ class Pipeline:
             strong = self._trackers[name].s.strong_char
             parsed = parse_value(look.value_text, cfg.kind, cfg.decimals)
             certain = look.weakest is None or look.weakest >= strong
-            if parsed.value is not None and certain and results[name][0].agrees_with(look, strong):
+            raw, first = results[name]
+            if (
+                parsed.value is not None
+                and certain
+                and raw.agrees_with(look, strong, prefix=not first.ok)
+            ):
                 out[name] = parsed.value
         return out
 

@@ -119,6 +119,8 @@ class MeterTracker:
     # -- candidates -----------------------------------------------------------------
     def _candidate(self, obs: Observation) -> _Item:
         if not obs.parsed.ok:
+            if obs.second_look is not None:  # cut short mid-roll, read once at rest
+                return _Item(obs, obs.second_look, reason=obs.parsed.reason, weak=True)
             return _Item(obs, None, reason=obs.parsed.reason)
         if obs.confidence < self.s.min_confidence:
             return _Item(obs, None, reason=f"low confidence {obs.confidence:.2f}")
