@@ -263,3 +263,30 @@ def test_uncertain_digit_needs_an_agreeing_neighbour(
     readings, _ = run_tracker(MeterTracker("m"), obs)
     assert (readings[2].status, readings[2].value) == (status, value)
     assert [r.status for r in readings[:2] + readings[3:]] == [OK] * 5
+
+
+@pytest.mark.parametrize(
+    ("middle", "look", "status", "value"),
+    [
+        ("$100.10", 100.20, OK, 100.20),  # a mix of digits; the display at rest shows 100.20
+        ("$100.1", 100.18, OK, 100.18),  # cut short; read again at rest
+        ("$100.10", 99.00, REJ, None),  # a second look below the trusted value: refused
+        ("$100.1", None, UNR, None),  # cut short and no second look: unreadable
+    ],
+)
+def test_second_look_stands_in_for_a_mid_roll_read(
+    middle: str, look: float | None, status: Status, value: float | None
+) -> None:
+    """A read caught mid-roll takes the value the display shows once at rest, if plausible."""
+    obs = weak_case(middle, ())
+    obs[2] = Observation(
+        frame=obs[2].frame,
+        ts=obs[2].ts,
+        text=middle,
+        confidence=0.9,
+        parsed=parse_value(middle, MeterKind.CURRENCY),
+        weakest=0.4,
+        second_look=look,
+    )
+    readings, _ = run_tracker(MeterTracker("m"), obs)
+    assert (readings[2].status, readings[2].value) == (status, value)

@@ -1,0 +1,63 @@
+"""Finding where a rolling display comes to rest, and when a second read may stand in."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from foureyes.model import RawRead
+from foureyes.readers.settle import moving, settled_index
+
+
+def frame(level: int, noise: int = 0, seed: int = 0) -> np.ndarray:
+    """A 20x40 crop: a digit-like bar whose position stands for the digit shown."""
+    img = np.full((20, 40, 3), 30, np.int16)
+    img[:, level : level + 6] = 230
+    if noise:
+        img += np.random.default_rng(seed).integers(-noise, noise + 1, img.shape, dtype=np.int16)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize(
+    ("levels", "expected"),
+    [
+        ([0, 5, 10, 15, 15, 15, 15], 3),  # rolls for three frames, then rests
+        ([0, 5, 5, 5], 1),  # one step to rest
+        ([0, 0, 0, 0, 0], None),  # at rest already: nothing to look for
+        ([0, 5, 10, 15, 20], None),  # still rolling when the window ends
+        ([0, 5, 5, 10, 10, 10], 3),  # one still step is not rest
+    ],
+)
+def test_settled_index(levels: list[int], expected: int | None) -> None:
+    """The first frame after which the display stays unchanged for two steps."""
+    assert settled_index([frame(x) for x in levels]) == expected
+
+
+def test_sensor_noise_is_not_motion() -> None:
+    """Noise of a filmed screen does not count as the display changing."""
+    assert not moving(frame(5, noise=8, seed=1), frame(5, noise=8, seed=2))
+    assert moving(frame(5, noise=8, seed=1), frame(12, noise=8, seed=2))
+
+
+def read(text: str, probs: list[float]) -> RawRead:
+    return RawRead(text=text, confidence=0.9, constrained=text, probs=tuple(probs))
+
+
+@pytest.mark.parametrize(
+    ("mine", "probs", "theirs", "prefix", "agrees"),
+    [
+        ("$98.10", [1, 1, 1, 1, 0.4, 0.5], "$98.20", False, True),  # only uncertain differ
+        ("$98.10", [1, 1, 1, 1, 1, 0.5], "$98.20", False, False),  # a certain digit differs
+        ("$98.10", [1, 1, 1, 1, 0.4, 0.5], "$98.2", False, False),  # lengths differ
+        ("$53.7", [1] * 5, "$53.79", True, True),  # a lost last digit
+        ("$17.", [1] * 4, "$17.42", True, True),
+        ("$9908", [1, 1, 1, 1, 0.3], "$990.97", True, False),  # not a clean prefix
+        ("$5", [1, 1], "$53.79", True, False),  # too much lost
+    ],
+)
+def test_agreement(mine: str, probs: list[float], theirs: str, prefix: bool, agrees: bool) -> None:
+    """A second read may stand in only where it agrees with what the first was sure of."""
+    assert (
+        read(mine, probs).agrees_with(read(theirs, [1.0] * len(theirs)), 0.9, prefix=prefix)
+        is agrees
+    )
