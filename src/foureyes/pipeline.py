@@ -21,7 +21,8 @@ from PIL import Image as PILImage
 from foureyes.config import Config
 from foureyes.model import Event, Frame, Image, RawRead, Reading
 from foureyes.readers.base import Reader, create_reader
-from foureyes.readers.crop import PREPARATIONS, MeterCrop
+from foureyes.readers.choose import PreparationChooser
+from foureyes.readers.crop import MeterCrop
 from foureyes.readers.occlusion import Palette
 from foureyes.readers.parse import ParseResult, parse_value
 from foureyes.readers.settle import settled_index
@@ -166,7 +167,7 @@ class Pipeline:
         self._evidence = _Evidence(evidence_dir, keep=t.max_pending + t.lookahead + 4)
         self._thread: threading.Thread | None = None
         self._dense = False
-        self._preferred = dict.fromkeys(self.meters, 0)
+        self._chooser = PreparationChooser(self.meters)
         self._palettes = {name: Palette() for name in self.meters}
 
     def _settings(self, name: str) -> TrackerSettings:
@@ -328,30 +329,9 @@ class Pipeline:
                     return False
         return False
 
-    def _read(self, crops: dict[str, Image]) -> dict[str, tuple[RawRead, ParseResult]]:
-        """Read every meter with its preferred preparation; retry the ones whose text did
-        not parse with the other preparations, and remember what worked."""
-        assert self._reader is not None
-        out: dict[str, tuple[RawRead, ParseResult]] = {}
-        todo = list(self.meters)
-        for attempt in range(len(PREPARATIONS)):
-            if not todo:
-                break
-            ways = {m: (self._preferred[m] + attempt) % len(PREPARATIONS) for m in todo}
-            raws = self._reader.read([PREPARATIONS[ways[m]][1](crops[m]) for m in todo])
-            self.times.reads += len(raws)
-            retry = []
-            for m, raw in zip(todo, raws, strict=True):
-                cfg = self.config.meters[m]
-                parsed = parse_value(raw.value_text, cfg.kind, cfg.decimals)
-                if parsed.ok or m not in out:
-                    out[m] = (raw, parsed)
-                if parsed.ok:
-                    self._preferred[m] = ways[m]
-                else:
-                    retry.append(m)
-            todo = retry
-        return out
+    def _parse(self, meter: str, text: str) -> ParseResult:
+        cfg = self.config.meters[meter]
+        return parse_value(text, cfg.kind, cfg.decimals)
 
     def _alternatives(self, meter: str, raw: RawRead) -> tuple[float, ...]:
         cfg = self.config.meters[meter]
@@ -380,7 +360,7 @@ class Pipeline:
             seq = [crops[name], *(f[name] for f in sample.following)]
             k = settled_index(seq)
             if k is not None:
-                todo[name] = PREPARATIONS[self._preferred[name]][1](seq[k])
+                todo[name] = self._chooser.preparation(name)(seq[k])
         if not todo:
             return {}
         looks = self._reader.read(list(todo.values()))
@@ -406,7 +386,10 @@ class Pipeline:
         t0 = clock()
         crops = {name: cut.cut(frame.image) for name, cut in self._crops.items()}
         t1 = clock()
-        results = self._read(crops)
+        assert self._reader is not None
+        before = self._chooser.reads
+        results = self._chooser.read(self._reader, crops, self._parse)
+        times.reads += self._chooser.reads - before
         covered = {name: self._palettes[name].covered(crops[name]) for name in self.meters}
         looks = self._second_looks(sample, crops, results, covered)
         t2 = clock()

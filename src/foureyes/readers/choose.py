@@ -1,0 +1,113 @@
+"""Which way to prepare each meter's crop before reading it.
+
+A display style decides what works: gold digits read best as they are, a seven-segment
+display only once its unlit "8" ghosts are faded out (:func:`~foureyes.readers.crop.clean`).
+Worse, the wrong preparation can still give a well-formed number ("8,971.98" for "$971.98"
+behind a ghost 8), so a meter must not settle on the first preparation that parses. Each
+meter starts by reading its first samples every way; where two ways parse to different
+values the more processed one wins, since whatever only the less processed crop shows is
+dimmer than half the text's contrast. The winner is then used alone, with the others as
+a fallback for crops it cannot read, and the choice is made again if it keeps failing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from foureyes.model import Image, RawRead
+from foureyes.readers.base import Reader
+from foureyes.readers.crop import PREPARATIONS
+from foureyes.readers.parse import ParseResult
+
+__all__ = ["PreparationChooser"]
+
+Parse = Callable[[str, str], ParseResult]  # (meter, text) -> result
+
+
+@dataclass(slots=True)
+class _State:
+    votes: list[int]
+    calibrating: int
+    preferred: int = 0
+    failures: int = 0
+
+
+@dataclass(slots=True)
+class PreparationChooser:
+    meters: Sequence[str]
+    calibration: int = 6  # samples read every way before a meter settles on one
+    refail: int = 8  # consecutive failures of the chosen way before choosing again
+    reads: int = 0
+    _state: dict[str, _State] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for m in self.meters:
+            self._reset(m)
+
+    def _reset(self, meter: str) -> None:
+        self._state[meter] = _State([0] * len(PREPARATIONS), self.calibration)
+
+    def preparation(self, meter: str) -> Callable[[Image], Image]:
+        return PREPARATIONS[self._state[meter].preferred][1]
+
+    def read(
+        self, reader: Reader, crops: dict[str, Image], parse: Parse
+    ) -> dict[str, tuple[RawRead, ParseResult]]:
+        """Read every meter once (more while calibrating or falling back), in one batch
+        per attempt."""
+        jobs: list[tuple[str, int]] = []
+        for m in self.meters:
+            st = self._state[m]
+            ways = range(len(PREPARATIONS)) if st.calibrating else [st.preferred]
+            jobs += [(m, w) for w in ways]
+        results = self._run(reader, crops, jobs, parse)
+        out: dict[str, tuple[RawRead, ParseResult]] = {}
+        fallback: list[tuple[str, int]] = []
+        for m in self.meters:
+            st = self._state[m]
+            mine = {w: r for (mm, w), r in results.items() if mm == m}
+            if st.calibrating:
+                out[m] = self._calibrate(m, mine)
+                continue
+            raw, parsed = mine[st.preferred]
+            out[m] = (raw, parsed)
+            if parsed.ok:
+                st.failures = 0
+            else:
+                st.failures += 1
+                fallback += [(m, w) for w in range(len(PREPARATIONS)) if w != st.preferred]
+                if st.failures >= self.refail:
+                    self._reset(m)
+        for (m, _w), (raw, parsed) in self._run(reader, crops, fallback, parse).items():
+            if parsed.ok and not out[m][1].ok:
+                out[m] = (raw, parsed)
+        return out
+
+    def _run(
+        self, reader: Reader, crops: dict[str, Image], jobs: list[tuple[str, int]], parse: Parse
+    ) -> dict[tuple[str, int], tuple[RawRead, ParseResult]]:
+        if not jobs:
+            return {}
+        raws = reader.read([PREPARATIONS[w][1](crops[m]) for m, w in jobs])
+        self.reads += len(raws)
+        return {
+            job: (raw, parse(job[0], raw.value_text)) for job, raw in zip(jobs, raws, strict=True)
+        }
+
+    def _calibrate(
+        self, meter: str, results: dict[int, tuple[RawRead, ParseResult]]
+    ) -> tuple[RawRead, ParseResult]:
+        st = self._state[meter]
+        parsed = [w for w in sorted(results) if results[w][1].ok]
+        values = {results[w][1].value for w in parsed}
+        # Agreeing ways: the least processed, the most faithful to the screen. Disagreeing
+        # ones: the most processed, which can only have dropped dim pixels.
+        winner = (parsed[0] if len(values) == 1 else parsed[-1]) if parsed else st.preferred
+        if parsed:
+            st.votes[winner] += 1
+        st.calibrating -= 1
+        if not st.calibrating:
+            best = max(st.votes)
+            st.preferred = max(w for w, v in enumerate(st.votes) if v == best)
+        return results[winner]
