@@ -68,11 +68,12 @@ class StageTimes:
 
 @dataclass(slots=True)
 class _Sample:
-    """A sampled frame and the meter crops of the frames that follow it, for a second
-    look at a meter caught mid-roll."""
+    """A sampled frame and the meter crops of the frames around it, for a second look at
+    a meter caught mid-roll: where its display rested before the roll and after it."""
 
     frame: Frame
     following: list[dict[str, Image]] = field(default_factory=list)
+    preceding: list[dict[str, Image]] = field(default_factory=list)  # most recent first
 
 
 @dataclass(slots=True)
@@ -299,21 +300,25 @@ class Pipeline:
 
     def _produce_dense(self, source: FrameSource, out: queue.Queue[object]) -> bool:
         """Sample every decoded frame by the config's rate, as a source would, and hand
-        each sample on with the meter crops of the frames after it, for up to
-        ``second_look_seconds`` (windows overlap when a roll outlasts the sample period)."""
+        each sample on with the meter crops of the frames before and after it, up to
+        ``second_look_seconds`` each way (windows overlap when a roll outlasts the sample
+        period)."""
         sampler = Sampler(self.config.source.fps)
         window = self.config.tracking.second_look_seconds
         pending: deque[_Sample] = deque()
+        recent: deque[tuple[float, dict[str, Image]]] = deque()
         for frame in source.frames():
             while pending and frame.ts - pending[0].frame.ts > window:
                 if not self._put(out, pending.popleft()):
                     return False
-            if pending:
-                crops = {name: cut.cut(frame.image) for name, cut in self._crops.items()}
-                for waiting in pending:
-                    waiting.following.append(crops)
+            while recent and frame.ts - recent[0][0] > window:
+                recent.popleft()
+            crops = {name: cut.cut(frame.image) for name, cut in self._crops.items()}
+            for waiting in pending:
+                waiting.following.append(crops)
             if sampler.offer(frame.ts):
-                pending.append(_Sample(frame))
+                pending.append(_Sample(frame, preceding=[c for _, c in reversed(recent)]))
+            recent.append((frame.ts, crops))
         while pending:
             if not self._put(out, pending.popleft()):
                 return False
@@ -344,12 +349,13 @@ class Pipeline:
         crops: dict[str, Image],
         results: dict[str, tuple[RawRead, ParseResult]],
         covered: dict[str, bool],
-    ) -> dict[str, float]:
-        """For each meter read with an uncertain digit, or cut short, read the first frame
-        after the sample where its display has come to rest; keep that value if it agrees
-        with the sample's read at every character the model was sure of."""
+    ) -> tuple[dict[str, float], dict[str, float]]:
+        """For each meter read with an uncertain digit, or cut short, read the display
+        where it rested just after the sample and just before it; keep each value that
+        agrees with the sample's read at every character the model was sure of. A roll
+        caught mid-way shows its old value before and its new value after."""
         assert self._reader is not None
-        todo: dict[str, Image] = {}
+        todo: list[tuple[str, int, Image]] = []
         for name in self.meters:
             raw, parsed = results[name]
             strong = self._trackers[name].s.strong_char
@@ -357,19 +363,21 @@ class Pipeline:
             cut_short = not parsed.ok and any(c.isdigit() for c in raw.value_text)
             if covered[name] or not (cut_short or (parsed.ok and uncertain)):
                 continue
-            seq = [crops[name], *(f[name] for f in sample.following)]
-            k = settled_index(seq)
-            if k is not None:
-                todo[name] = self._chooser.preparation(name)(seq[k])
+            prepare = self._chooser.preparation(name)
+            for side, frames in enumerate((sample.following, sample.preceding)):
+                seq = [crops[name], *(f[name] for f in frames)]
+                k = settled_index(seq)
+                if k is not None:
+                    todo.append((name, side, prepare(seq[k])))
+        after: dict[str, float] = {}
+        before: dict[str, float] = {}
         if not todo:
-            return {}
-        looks = self._reader.read(list(todo.values()))
+            return after, before
+        looks = self._reader.read([crop for _, _, crop in todo])
         self.times.reads += len(looks)
-        out: dict[str, float] = {}
-        for name, look in zip(todo, looks, strict=True):
-            cfg = self.config.meters[name]
+        for (name, side, _), look in zip(todo, looks, strict=True):
             strong = self._trackers[name].s.strong_char
-            parsed = parse_value(look.value_text, cfg.kind, cfg.decimals)
+            parsed = self._parse(name, look.value_text)
             certain = look.weakest is None or look.weakest >= strong
             raw, first = results[name]
             if (
@@ -377,8 +385,8 @@ class Pipeline:
                 and certain
                 and raw.agrees_with(look, strong, prefix=not first.ok)
             ):
-                out[name] = parsed.value
-        return out
+                (before if side else after)[name] = parsed.value
+        return after, before
 
     def _process(self, sample: _Sample, aligner: _Aligner) -> Batch:
         clock, times = self._clock, self.times
@@ -387,11 +395,11 @@ class Pipeline:
         crops = {name: cut.cut(frame.image) for name, cut in self._crops.items()}
         t1 = clock()
         assert self._reader is not None
-        before = self._chooser.reads
+        reads_before = self._chooser.reads
         results = self._chooser.read(self._reader, crops, self._parse)
-        times.reads += self._chooser.reads - before
+        times.reads += self._chooser.reads - reads_before
         covered = {name: self._palettes[name].covered(crops[name]) for name in self.meters}
-        looks = self._second_looks(sample, crops, results, covered)
+        after, before = self._second_looks(sample, crops, results, covered)
         t2 = clock()
         events: list[Event] = []
         for name in self.meters:
@@ -408,7 +416,8 @@ class Pipeline:
                 weakest=raw.weakest,
                 alternatives=self._alternatives(name, raw),
                 covered=covered[name],
-                second_look=looks.get(name),
+                second_look=after.get(name),
+                look_back=before.get(name),
             )
             r, e = self._trackers[name].update(obs)
             aligner.add(r)

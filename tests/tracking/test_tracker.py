@@ -290,3 +290,29 @@ def test_second_look_stands_in_for_a_mid_roll_read(
     )
     readings, _ = run_tracker(MeterTracker("m"), obs)
     assert (readings[2].status, readings[2].value) == (status, value)
+
+
+@pytest.mark.parametrize(
+    ("middle", "back", "status", "value"),
+    [
+        ("$100.10", 100.12, OK, 100.12),  # the display rested at 100.12 before this roll
+        ("$100.1", 100.12, OK, 100.12),  # cut short; the display before stands in
+        ("$100.10", 100.30, REJ, None),  # above the next certain read: refused
+    ],
+)
+def test_look_back_stands_in_for_a_mid_roll_read(
+    middle: str, back: float, status: Status, value: float | None
+) -> None:
+    """A read caught mid-roll may take the value the display rested at before the roll."""
+    obs = weak_case(middle, ())
+    obs[2] = Observation(
+        frame=obs[2].frame,
+        ts=obs[2].ts,
+        text=middle,
+        confidence=0.9,
+        parsed=parse_value(middle, MeterKind.CURRENCY),
+        weakest=0.4,
+        look_back=back,
+    )
+    readings, _ = run_tracker(MeterTracker("m"), obs)
+    assert (readings[2].status, readings[2].value) == (status, value)

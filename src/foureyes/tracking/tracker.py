@@ -36,6 +36,7 @@ class Observation:
     alternatives: tuple[float, ...] = ()  # values with uncertain digits read otherwise
     covered: bool = False  # something (a popup) covers part of the meter
     second_look: float | None = None  # the display read once it came to rest, if it agreed
+    look_back: float | None = None  # the display read where it rested before, if it agreed
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +120,9 @@ class MeterTracker:
     # -- candidates -----------------------------------------------------------------
     def _candidate(self, obs: Observation) -> _Item:
         if not obs.parsed.ok:
-            if obs.second_look is not None:  # cut short mid-roll, read once at rest
-                return _Item(obs, obs.second_look, reason=obs.parsed.reason, weak=True)
+            rested = obs.second_look if obs.second_look is not None else obs.look_back
+            if rested is not None:  # cut short mid-roll, read where the display rested
+                return _Item(obs, rested, reason=obs.parsed.reason, weak=True)
             return _Item(obs, None, reason=obs.parsed.reason)
         if obs.confidence < self.s.min_confidence:
             return _Item(obs, None, reason=f"low confidence {obs.confidence:.2f}")
@@ -181,15 +183,19 @@ class MeterTracker:
         matches = [v for v in (item.cand,) if v in targets]
         if a is not None and a.value != item.cand and a.value in item.obs.alternatives:
             matches.append(a.value)
-        look = item.obs.second_look
-        if (
-            not matches
-            and look is not None
-            and (a is None or consistent(a, Point(item.obs.ts, look), self.s.growth))
+        for look, where in (
+            (item.obs.second_look, "came to rest after"),
+            (item.obs.look_back, "rested before"),
         ):
-            item.cand = look
-            self._accept(item, reason="mid-roll; read where the display came to rest")
-            return True
+            if (
+                not matches
+                and look is not None
+                and (a is None or consistent(a, Point(item.obs.ts, look), self.s.growth))
+                and (nxt is None or consistent(Point(item.obs.ts, look), nxt, self.s.growth))
+            ):
+                item.cand = look
+                self._accept(item, reason=f"mid-roll; read where the display {where} it")
+                return True
         if len(matches) == 1:
             value = matches[0]
             how = "reads" if value == item.cand else "with a runner-up digit reads"
