@@ -269,7 +269,7 @@ def test_uncertain_digit_needs_an_agreeing_neighbour(
     ("middle", "look", "status", "value"),
     [
         ("$100.10", 100.20, OK, 100.20),  # a mix of digits; the display at rest shows 100.20
-        ("$100.1", 100.18, OK, 100.18),  # cut short; read again at rest
+        ("$100.1", 100.18, UNR, None),  # cut short: needs a rest before as well
         ("$100.10", 99.00, REJ, None),  # a second look below the trusted value: refused
         ("$100.1", None, UNR, None),  # cut short and no second look: unreadable
     ],
@@ -292,11 +292,29 @@ def test_second_look_stands_in_for_a_mid_roll_read(
     assert (readings[2].status, readings[2].value) == (status, value)
 
 
+def test_cut_short_read_needs_rests_on_both_sides() -> None:
+    """A read that lost its last digit takes the value at rest after the roll only if the
+    display also rested, with the same beginning, before it."""
+    obs = weak_case("$100.1", ())
+    obs[2] = Observation(
+        frame=obs[2].frame,
+        ts=obs[2].ts,
+        text="$100.1",
+        confidence=0.9,
+        parsed=parse_value("$100.1", MeterKind.CURRENCY),
+        weakest=0.99,
+        second_look=100.18,
+        look_back=100.12,
+    )
+    readings, _ = run_tracker(MeterTracker("m"), obs)
+    assert (readings[2].status, readings[2].value) == (OK, 100.18)
+
+
 @pytest.mark.parametrize(
     ("middle", "back", "status", "value"),
     [
         ("$100.10", 100.12, OK, 100.12),  # the display rested at 100.12 before this roll
-        ("$100.1", 100.12, OK, 100.12),  # cut short; the display before stands in
+        ("$100.1", 100.12, UNR, None),  # cut short: needs a rest after as well
         ("$100.10", 100.30, REJ, None),  # above the next certain read: refused
     ],
 )

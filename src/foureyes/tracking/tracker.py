@@ -120,9 +120,11 @@ class MeterTracker:
     # -- candidates -----------------------------------------------------------------
     def _candidate(self, obs: Observation) -> _Item:
         if not obs.parsed.ok:
-            rested = obs.second_look if obs.second_look is not None else obs.look_back
-            if rested is not None:  # cut short mid-roll, read where the display rested
-                return _Item(obs, rested, reason=obs.parsed.reason, weak=True)
+            # Cut short: a roll of the last digits leaves the display at rest just before
+            # and just after, both continuing the read. A popup that cut it needs only to
+            # have been there already to fail this, so both sides are required.
+            if obs.second_look is not None and obs.look_back is not None:
+                return _Item(obs, obs.second_look, reason=obs.parsed.reason, weak=True)
             return _Item(obs, None, reason=obs.parsed.reason)
         if obs.confidence < self.s.min_confidence:
             return _Item(obs, None, reason=f"low confidence {obs.confidence:.2f}")
