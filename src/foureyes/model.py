@@ -121,13 +121,13 @@ class RawRead:
     def agrees_with(self, other: RawRead, certain: float, *, prefix: bool = False) -> bool:
         """Whether ``other`` shows the same characters wherever this read is certain.
 
-        With ``prefix``, this read is ``other`` cut short: a half-rolled last digit or two
-        lost, every character kept exactly as ``other`` shows it. (A read cut short by a
-        popup in the meter's own colours must not pass for one cut short by a roll.)
+        With ``prefix``, this read is ``other`` with a half-rolled digit or two lost, every
+        character it kept exactly as ``other`` shows it, in order.
         """
         mine, theirs = self.value_text, other.value_text
         if prefix:
-            return 0 < len(theirs) - len(mine) <= 2 and theirs.startswith(mine)
+            rest = iter(theirs)
+            return 0 < len(theirs) - len(mine) <= 2 and all(ch in rest for ch in mine)
         if len(self.probs) != len(mine) or len(mine) != len(theirs):
             return False
         return all(a == b or p < certain for a, b, p in zip(mine, theirs, self.probs, strict=True))

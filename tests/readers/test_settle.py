@@ -51,6 +51,8 @@ def read(text: str, probs: list[float]) -> RawRead:
         ("$98.10", [1, 1, 1, 1, 0.4, 0.5], "$98.2", False, False),  # lengths differ
         ("$53.7", [1] * 5, "$53.79", True, True),  # a lost last digit
         ("$17.", [1] * 4, "$17.42", True, True),
+        ("$47,15.0", [1] * 8, "$47,157.10", True, True),  # a digit lost mid-way
+        ("$12.5", [1] * 5, "$21.59", True, False),  # not in order
         ("$9908", [1, 1, 1, 1, 0.3], "$990.97", True, False),  # not a clean prefix
         ("$5", [1, 1], "$53.79", True, False),  # too much lost
     ],
