@@ -228,8 +228,11 @@ def test_a_glitch_to_the_seed_that_does_not_persist_is_not_a_reset() -> None:
     assert [e for e in events if e.type is EventType.RESET] == []
 
 
-def weak_case(middle: str, alternatives: tuple[float, ...]) -> list[Observation]:
-    """Certain reads around one uncertain read (a digit caught mid-roll)."""
+def weak_case(
+    middle: str, alternatives: tuple[float, ...] = (), weakest: float = 0.4, **looks: float
+) -> list[Observation]:
+    """Certain reads around one uncertain read (a digit caught mid-roll), with what the
+    pipeline's second looks saw, if anything."""
     texts = ["$100.00", "$100.05", middle, "$100.20", "$100.22", "$100.25"]
     obs = observations(texts)
     obs[2] = Observation(
@@ -238,8 +241,9 @@ def weak_case(middle: str, alternatives: tuple[float, ...]) -> list[Observation]
         text=middle,
         confidence=0.9,
         parsed=parse_value(middle, MeterKind.CURRENCY),
-        weakest=0.4,
+        weakest=weakest,
         alternatives=alternatives,
+        **looks,  # type: ignore[arg-type]
     )
     return obs
 
@@ -278,16 +282,7 @@ def test_second_look_stands_in_for_a_mid_roll_read(
     middle: str, look: float | None, status: Status, value: float | None
 ) -> None:
     """A read caught mid-roll takes the value the display shows once at rest, if plausible."""
-    obs = weak_case(middle, ())
-    obs[2] = Observation(
-        frame=obs[2].frame,
-        ts=obs[2].ts,
-        text=middle,
-        confidence=0.9,
-        parsed=parse_value(middle, MeterKind.CURRENCY),
-        weakest=0.4,
-        second_look=look,
-    )
+    obs = weak_case(middle, **({} if look is None else {"second_look": look}))
     readings, _ = run_tracker(MeterTracker("m"), obs)
     assert (readings[2].status, readings[2].value) == (status, value)
 
@@ -295,17 +290,7 @@ def test_second_look_stands_in_for_a_mid_roll_read(
 def test_cut_short_read_needs_rests_on_both_sides() -> None:
     """A read that lost its last digit takes the value at rest after the roll only if the
     display also rested, with the same beginning, before it."""
-    obs = weak_case("$100.1", ())
-    obs[2] = Observation(
-        frame=obs[2].frame,
-        ts=obs[2].ts,
-        text="$100.1",
-        confidence=0.9,
-        parsed=parse_value("$100.1", MeterKind.CURRENCY),
-        weakest=0.99,
-        second_look=100.18,
-        look_back=100.12,
-    )
+    obs = weak_case("$100.1", weakest=0.99, second_look=100.18, look_back=100.12)
     readings, _ = run_tracker(MeterTracker("m"), obs)
     assert (readings[2].status, readings[2].value) == (OK, 100.18)
 
@@ -322,15 +307,6 @@ def test_look_back_stands_in_for_a_mid_roll_read(
     middle: str, back: float, status: Status, value: float | None
 ) -> None:
     """A read caught mid-roll may take the value the display rested at before the roll."""
-    obs = weak_case(middle, ())
-    obs[2] = Observation(
-        frame=obs[2].frame,
-        ts=obs[2].ts,
-        text=middle,
-        confidence=0.9,
-        parsed=parse_value(middle, MeterKind.CURRENCY),
-        weakest=0.4,
-        look_back=back,
-    )
+    obs = weak_case(middle, look_back=back)
     readings, _ = run_tracker(MeterTracker("m"), obs)
     assert (readings[2].status, readings[2].value) == (status, value)
