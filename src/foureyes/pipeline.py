@@ -339,8 +339,7 @@ class Pipeline:
         return parse_value(text, cfg.kind, cfg.decimals)
 
     def _alternatives(self, meter: str, raw: RawRead) -> tuple[float, ...]:
-        cfg = self.config.meters[meter]
-        values = (parse_value(v, cfg.kind, cfg.decimals).value for v in raw.variants)
+        values = (self._parse(meter, v).value for v in raw.variants)
         return tuple(v for v in values if v is not None)
 
     def _second_looks(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from foureyes.model import Image, Region
 
@@ -62,18 +63,27 @@ def _longest_run(flags: np.ndarray, gap: int) -> tuple[int, int] | None:
     return best
 
 
-def tighten(crop: Image, *, min_contrast: float = 40.0) -> Image:
+_MIN_CONTRAST = 40.0  # below this nothing stands out: a blank panel, not text
+
+
+def _contrast(crop: Image) -> tuple[npt.NDArray[np.float32], float]:
+    """Each pixel's distance from the background (the border's median colour), taken on
+    the channel that differs most, and the text's contrast (its 99.5th percentile)."""
+    c = crop.astype(np.int16)
+    border = np.concatenate([c[0], c[-1], c[:, 0], c[:, -1]])
+    bg = np.median(border, axis=0)
+    diff = np.abs(c - bg).max(axis=2).astype(np.float32)
+    return diff, float(np.percentile(diff, 99.5))
+
+
+def tighten(crop: Image) -> Image:
     """Trim ``crop`` to its line of text plus a margin; return it unchanged if no text
     stands out from the background (a blank or covered meter is the reader's to judge)."""
     h, w = crop.shape[:2]
     if h < 8 or w < 8:
         return crop
-    c = crop.astype(np.int16)
-    border = np.concatenate([c[0], c[-1], c[:, 0], c[:, -1]])
-    bg = np.median(border, axis=0)
-    diff = np.abs(c - bg).max(axis=2)
-    peak = float(np.percentile(diff, 99.5))
-    if peak < min_contrast:
+    diff, peak = _contrast(crop)
+    if peak < _MIN_CONTRAST:
         return crop
     # Half the peak keeps bright strokes and drops glow, noise and a seven-segment
     # display's unlit ghost segments.
@@ -100,12 +110,8 @@ def clean(crop: Image, *, low: float = 0.35, high: float = 0.65) -> Image:
     """Redraw ``crop`` as dark text on white, fading out everything dimmer than about half
     the text's contrast: a seven-segment display's unlit "8" ghosts and ghost points, glow
     and outlines, which a recogniser otherwise reads as digits and separators."""
-    c = crop.astype(np.int16)
-    border = np.concatenate([c[0], c[-1], c[:, 0], c[:, -1]])
-    bg = np.median(border, axis=0)
-    diff = np.abs(c - bg).max(axis=2).astype(np.float32)
-    peak = float(np.percentile(diff, 99.5))
-    if peak < 40.0:
+    diff, peak = _contrast(crop)
+    if peak < _MIN_CONTRAST:
         return crop
     ink = np.clip((diff - low * peak) / ((high - low) * peak), 0.0, 1.0)
     grey = (255.0 * (1.0 - ink)).astype(np.uint8)

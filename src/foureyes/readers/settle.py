@@ -24,26 +24,35 @@ def _grey(crop: Image) -> npt.NDArray[np.int16]:
     return grey
 
 
+def _moved(a: npt.NDArray[np.int16], b: npt.NDArray[np.int16], jump: int, share: float) -> bool:
+    return a.shape != b.shape or bool((np.abs(a - b) > jump).mean() > share)
+
+
 def moving(a: Image, b: Image, *, jump: int = 40, share: float = 0.002) -> bool:
-    """Whether the display changed between two crops of the same region."""
-    if a.shape != b.shape:
-        return True
-    diff = np.abs(_grey(a) - _grey(b))
-    return bool((diff > jump).mean() > share)
+    """Whether the display changed between two crops of the same region: more than
+    ``share`` of its pixels changed brightness by more than noise or compression would."""
+    return _moved(_grey(a), _grey(b), jump, share)
 
 
-def settled_index(crops: Sequence[Image], *, still: int = 2) -> int | None:
+def settled_index(
+    crops: Sequence[Image], *, still: int = 2, jump: int = 40, share: float = 0.002
+) -> int | None:
     """The index in ``crops`` (``crops[0]`` is the sample) of the first frame after which
     the display stays unchanged for ``still`` frame steps, provided it changed at some
     point after the sample (otherwise the sample was at rest already); None if the display
     has not settled within the frames given."""
+    if not crops:
+        return None
     changed = False
     run = 0
+    prev = _grey(crops[0])
     for i in range(1, len(crops)):
-        if moving(crops[i - 1], crops[i]):
+        cur = _grey(crops[i])
+        if _moved(prev, cur, jump, share):
             changed, run = True, 0
-            continue
-        run += 1
-        if changed and run >= still:
-            return i - still
+        else:
+            run += 1
+            if changed and run >= still:
+                return i - still
+        prev = cur
     return None
