@@ -25,11 +25,11 @@ from foureyes.readers.choose import PreparationChooser
 from foureyes.readers.crop import MeterCrop
 from foureyes.readers.occlusion import Palette
 from foureyes.readers.parse import ParseResult, parse_value
-from foureyes.readers.settle import settled_index
+from foureyes.readers.settle import moving_throughout, settled_index
 from foureyes.sources import open_source
 from foureyes.sources.base import FrameSource, SourceInfo
 from foureyes.sources.sampling import Sampler
-from foureyes.tracking.rules import Growth
+from foureyes.tracking.rules import Growth, Point, consistent
 from foureyes.tracking.tracker import MeterTracker, Observation, TrackerSettings
 
 __all__ = ["Batch", "Pipeline", "StageTimes"]
@@ -74,6 +74,15 @@ class _Sample:
     frame: Frame
     following: list[dict[str, Image]] = field(default_factory=list)
     preceding: list[dict[str, Image]] = field(default_factory=list)  # most recent first
+
+
+@dataclass(slots=True)
+class _Looks:
+    """What the display showed at rest around a doubted sample (see ``_second_looks``)."""
+
+    after: dict[str, float] = field(default_factory=dict)
+    before: dict[str, float] = field(default_factory=dict)
+    mixed: set[str] = field(default_factory=set)  # a certain read showing neither
 
 
 @dataclass(slots=True)
@@ -348,44 +357,74 @@ class Pipeline:
         crops: dict[str, Image],
         results: dict[str, tuple[RawRead, ParseResult]],
         covered: dict[str, bool],
-    ) -> tuple[dict[str, float], dict[str, float]]:
-        """For each meter read with an uncertain digit, or cut short, read the display
-        where it rested just after the sample and just before it; keep each value that
-        agrees with the sample's read at every character the model was sure of. A roll
-        caught mid-way shows its old value before and its new value after."""
+    ) -> _Looks:
+        """Read the display where it rested just after and just before a sample whose
+        read is in doubt, when the display moved without a pause from the sample to each
+        rest: a roll caught mid-way shows its old value before and its new value after.
+
+        In doubt is a read with an uncertain digit, one cut short, and one caught in
+        motion (its pixels differ from the frames on both sides). A rest value is kept
+        when read with certainty and it agrees with the sample's read at every character
+        the model was sure of; when the sample lies inside one motion with a rest on each
+        side, both are kept if the later is a plausible step up from the earlier, even if
+        the sample's read disagrees. A multi-digit roll (…1.72 → …2.80) is read as a mix
+        of both values, often with a digit the model is sure of and wrong (…1.12, or
+        …1.70 for …1.66 → …1.78), so agreement cannot be asked, and a certain read caught
+        in motion that shows neither rest value is doubted."""
         assert self._reader is not None
         todo: list[tuple[str, int, Image]] = []
+        bracketed: set[str] = set()
         for name in self.meters:
             raw, parsed = results[name]
-            strong = self._trackers[name].s.strong_char
-            uncertain = raw.weakest is not None and raw.weakest < strong
-            cut_short = not parsed.ok and any(c.isdigit() for c in raw.value_text)
-            if covered[name] or not (cut_short or (parsed.ok and uncertain)):
+            if covered[name] or not any(c.isdigit() for c in raw.value_text):
+                continue
+            uncertain = raw.weakest is not None and raw.weakest < self._trackers[name].s.strong_char
+            sides = [
+                [crops[name], *(f[name] for f in frames)]
+                for frames in (sample.following, sample.preceding)
+            ]
+            in_motion = all(moving_throughout(seq, 1) for seq in sides)
+            if parsed.ok and not uncertain and not in_motion:
                 continue
             prepare = self._chooser.preparation(name)
-            for side, frames in enumerate((sample.following, sample.preceding)):
-                seq = [crops[name], *(f[name] for f in frames)]
+            rests = 0
+            for side, seq in enumerate(sides):
                 k = settled_index(seq)
-                if k is not None:
+                if k is not None and moving_throughout(seq, k):
                     todo.append((name, side, prepare(seq[k])))
-        after: dict[str, float] = {}
-        before: dict[str, float] = {}
+                    rests += 1
+            if rests == 2:
+                bracketed.add(name)
+        looks = _Looks()
         if not todo:
-            return after, before
-        looks = self._reader.read([crop for _, _, crop in todo])
-        self.times.reads += len(looks)
-        for (name, side, _), look in zip(todo, looks, strict=True):
+            return looks
+        reads = self._reader.read([crop for _, _, crop in todo])
+        self.times.reads += len(reads)
+        rest: tuple[dict[str, float], dict[str, float]] = ({}, {})
+        for (name, side, _), look in zip(todo, reads, strict=True):
             strong = self._trackers[name].s.strong_char
             parsed = self._parse(name, look.value_text)
-            certain = look.weakest is None or look.weakest >= strong
+            if parsed.value is None or (look.weakest is not None and look.weakest < strong):
+                continue
+            rest[side][name] = parsed.value
             raw, first = results[name]
-            if (
-                parsed.value is not None
-                and certain
-                and raw.agrees_with(look, strong, prefix=not first.ok)
-            ):
-                (before if side else after)[name] = parsed.value
-        return after, before
+            if raw.agrees_with(look, strong, prefix=not first.ok):
+                (looks.before if side else looks.after)[name] = parsed.value
+        for name in bracketed:
+            hi, lo = rest[0].get(name), rest[1].get(name)
+            if lo is None or hi is None or not self._one_step(name, lo, hi):
+                continue
+            looks.before[name], looks.after[name] = lo, hi
+            first = results[name][1]
+            if first.ok and first.value not in (lo, hi):
+                looks.mixed.add(name)
+        return looks
+
+    def _one_step(self, meter: str, old: float, new: float) -> bool:
+        """Whether a meter can go from ``old`` to ``new`` in one motion of its display:
+        equal (a popup passed by) or a rise its growth rule allows within a second."""
+        growth = self._trackers[meter].s.growth
+        return old <= new and consistent(Point(0.0, old), Point(1.0, new), growth)
 
     def _process(self, sample: _Sample, aligner: _Aligner) -> Batch:
         clock, times = self._clock, self.times
@@ -398,7 +437,7 @@ class Pipeline:
         results = self._chooser.read(self._reader, crops, self._parse)
         times.reads += self._chooser.reads - reads_before
         covered = {name: self._palettes[name].covered(crops[name]) for name in self.meters}
-        after, before = self._second_looks(sample, crops, results, covered)
+        looks = self._second_looks(sample, crops, results, covered)
         t2 = clock()
         events: list[Event] = []
         for name in self.meters:
@@ -415,8 +454,9 @@ class Pipeline:
                 weakest=raw.weakest,
                 alternatives=self._alternatives(name, raw),
                 covered=covered[name],
-                second_look=after.get(name),
-                look_back=before.get(name),
+                second_look=looks.after.get(name),
+                look_back=looks.before.get(name),
+                mixed=name in looks.mixed,
             )
             r, e = self._trackers[name].update(obs)
             aligner.add(r)

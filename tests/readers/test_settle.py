@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from foureyes.model import RawRead
-from foureyes.readers.settle import moving, settled_index
+from foureyes.readers.settle import moving, moving_throughout, settled_index
 
 
 def frame(level: int, noise: int = 0, seed: int = 0) -> np.ndarray:
@@ -31,6 +31,28 @@ def frame(level: int, noise: int = 0, seed: int = 0) -> np.ndarray:
 def test_settled_index(levels: list[int], expected: int | None) -> None:
     """The first frame after which the display stays unchanged for two steps."""
     assert settled_index([frame(x) for x in levels]) == expected
+
+
+@pytest.mark.parametrize(
+    ("levels", "expected"),
+    [
+        ([0, 5, 10, 15, 15, 15], True),  # one roll from the sample to its rest
+        ([0, 5, 5, 10, 10, 10], False),  # a pause: two rolls, the rest is two values on
+        ([0, 0, 5, 10, 10, 10], False),  # the sample was at rest: it shows its own value
+        ([0, 5, 10], True),
+    ],
+)
+def test_moving_throughout(levels: list[int], expected: bool) -> None:
+    """A sample inside one continuous motion saw one change of value, not two."""
+    crops = [frame(x) for x in levels]
+    k = settled_index(crops)
+    assert moving_throughout(crops, k if k is not None else len(crops) - 1) is expected
+
+
+@pytest.mark.parametrize("until", [0, 9])
+def test_moving_throughout_needs_frames(until: int) -> None:
+    """No step, or a rest beyond the frames given, is no evidence of motion."""
+    assert not moving_throughout([frame(0), frame(5)], until)
 
 
 def test_sensor_noise_is_not_motion() -> None:

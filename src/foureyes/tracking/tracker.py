@@ -37,6 +37,7 @@ class Observation:
     covered: bool = False  # something (a popup) covers part of the meter
     second_look: float | None = None  # the display read once it came to rest, if it agreed
     look_back: float | None = None  # the display read where it rested before, if it agreed
+    mixed: bool = False  # caught in motion, read with certainty as neither rest value
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +129,11 @@ class MeterTracker:
             return _Item(obs, None, reason=obs.parsed.reason)
         if obs.confidence < self.s.min_confidence:
             return _Item(obs, None, reason=f"low confidence {obs.confidence:.2f}")
-        weak = obs.covered or (obs.weakest is not None and obs.weakest < self.s.strong_char)
+        weak = (
+            obs.covered
+            or obs.mixed
+            or (obs.weakest is not None and obs.weakest < self.s.strong_char)
+        )
         return _Item(obs, obs.parsed.value, weak=weak)
 
     def _strong_later(self) -> list[_Item]:
@@ -185,10 +190,13 @@ class MeterTracker:
         matches = [v for v in (item.cand,) if v in targets]
         if a is not None and a.value != item.cand and a.value in item.obs.alternatives:
             matches.append(a.value)
-        for look, where in (
+        looks = [
             (item.obs.second_look, "came to rest after"),
             (item.obs.look_back, "rested before"),
-        ):
+        ]
+        if item.cand == item.obs.look_back:
+            looks.reverse()  # the sample was read as its rest before: it had not moved yet
+        for look, where in looks:
             if (
                 not matches
                 and look is not None
