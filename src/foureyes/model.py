@@ -133,6 +133,15 @@ class RawRead:
         return all(a == b or p < certain for a, b, p in zip(mine, theirs, self.probs, strict=True))
 
     @property
+    def stray(self) -> bool:
+        """Whether the model's own reading has a glyph the constrained one replaced: there
+        it saw something no meter shows (a digit half rolled, the edge of a popup), so the
+        constrained character is a guess however likely it scores among meter glyphs."""
+        if self.constrained is None:
+            return False
+        return self.text.replace(" ", "") != self.constrained.replace(" ", "")
+
+    @property
     def value_text(self) -> str:
         """The text to parse as a number."""
         return self.constrained if self.constrained is not None else self.text

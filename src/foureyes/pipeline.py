@@ -378,7 +378,7 @@ class Pipeline:
             raw, parsed = results[name]
             if covered[name] or not any(c.isdigit() for c in raw.value_text):
                 continue
-            uncertain = raw.weakest is not None and raw.weakest < self._trackers[name].s.strong_char
+            uncertain = not self._certain(name, raw)
             sides = [
                 [crops[name], *(f[name] for f in frames)]
                 for frames in (sample.following, sample.preceding)
@@ -404,7 +404,7 @@ class Pipeline:
         for (name, side, _), look in zip(todo, reads, strict=True):
             strong = self._trackers[name].s.strong_char
             parsed = self._parse(name, look.value_text)
-            if parsed.value is None or (look.weakest is not None and look.weakest < strong):
+            if parsed.value is None or not self._certain(name, look):
                 continue
             rest[side][name] = parsed.value
             raw, first = results[name]
@@ -419,6 +419,11 @@ class Pipeline:
             if first.ok and first.value not in (lo, hi):
                 looks.mixed.add(name)
         return looks
+
+    def _certain(self, meter: str, raw: RawRead) -> bool:
+        """Whether the model was sure of every digit and saw no stray glyph."""
+        strong = self._trackers[meter].s.strong_char
+        return (raw.weakest is None or raw.weakest >= strong) and not raw.stray
 
     def _one_step(self, meter: str, old: float, new: float) -> bool:
         """Whether a meter can go from ``old`` to ``new`` in one motion of its display:
@@ -442,7 +447,7 @@ class Pipeline:
         events: list[Event] = []
         for name in self.meters:
             raw, parsed = results[name]
-            certain = raw.weakest is None or raw.weakest >= self._trackers[name].s.strong_char
+            certain = self._certain(name, raw)
             if parsed.ok and certain and not covered[name]:
                 self._palettes[name].learn(crops[name])
             obs = Observation(
@@ -456,7 +461,7 @@ class Pipeline:
                 covered=covered[name],
                 second_look=looks.after.get(name),
                 look_back=looks.before.get(name),
-                mixed=name in looks.mixed,
+                doubted=name in looks.mixed or raw.stray,
             )
             r, e = self._trackers[name].update(obs)
             aligner.add(r)

@@ -85,3 +85,18 @@ def test_agreement(mine: str, probs: list[float], theirs: str, prefix: bool, agr
         read(mine, probs).agrees_with(read(theirs, [1.0] * len(theirs)), 0.9, prefix=prefix)
         is agrees
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "constrained", "stray"),
+    [
+        ("$42,198.27", "$42,198.27", False),  # the model read only meter glyphs
+        ("$42,198x27", "$42,198.27", True),  # a separator it did not see as one
+        ("$24.8÷", "$24.85", True),  # a half-rolled digit read as a symbol
+        ("$ 981.69", "$981.69", False),  # spaces do not count
+        ("$98.10", None, False),  # a reader without a constrained reading
+    ],
+)
+def test_stray_glyph(text: str, constrained: str | None, stray: bool) -> None:
+    """A glyph no meter shows, where the constrained read has a digit, is a sign of doubt."""
+    assert RawRead(text=text, confidence=0.9, constrained=constrained).stray is stray

@@ -3,6 +3,8 @@ resets and thresholds, each with what must come out."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from foureyes.model import EventType, MeterKind, Status
@@ -283,6 +285,35 @@ def test_second_look_stands_in_for_a_mid_roll_read(
 ) -> None:
     """A read caught mid-roll takes the value the display shows once at rest, if plausible."""
     obs = weak_case(middle, **({} if look is None else {"second_look": look}))
+    readings, _ = run_tracker(MeterTracker("m"), obs)
+    assert (readings[2].status, readings[2].value) == (status, value)
+
+
+@pytest.mark.parametrize(
+    ("middle", "looks", "value"),
+    [
+        # a read that happens to equal the next certain read, but the display came to
+        # rest at 100.12: the meter changed again before the next sample
+        ("$100.20", {"second_look": 100.12, "look_back": 100.05}, 100.12),
+        # the read equals the rest before: the roll had not begun to show yet
+        ("$100.05", {"second_look": 100.12, "look_back": 100.05}, 100.05),
+    ],
+)
+def test_rest_values_outrank_neighbours(middle: str, looks: dict[str, float], value: float) -> None:
+    """The display at rest a few frames from the sample is better evidence than a sample
+    half a second away."""
+    readings, _ = run_tracker(MeterTracker("m"), weak_case(middle, **looks))
+    assert (readings[2].status, readings[2].value) == (OK, value)
+
+
+@pytest.mark.parametrize(("doubted", "status", "value"), [(False, OK, 100.10), (True, REJ, None)])
+def test_a_doubted_certain_read_needs_a_neighbour(
+    doubted: bool, status: Status, value: float | None
+) -> None:
+    """A read the model was sure of, but that showed a stray glyph or was caught moving as
+    neither rest value, is judged as an uncertain one: here no neighbour shows 100.10."""
+    obs = weak_case("$100.10", weakest=0.99)
+    obs[2] = replace(obs[2], doubted=doubted)
     readings, _ = run_tracker(MeterTracker("m"), obs)
     assert (readings[2].status, readings[2].value) == (status, value)
 

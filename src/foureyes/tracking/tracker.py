@@ -37,7 +37,8 @@ class Observation:
     covered: bool = False  # something (a popup) covers part of the meter
     second_look: float | None = None  # the display read once it came to rest, if it agreed
     look_back: float | None = None  # the display read where it rested before, if it agreed
-    mixed: bool = False  # caught in motion, read with certainty as neither rest value
+    # in doubt besides its digits: a stray glyph, or caught in motion showing neither rest
+    doubted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +132,7 @@ class MeterTracker:
             return _Item(obs, None, reason=f"low confidence {obs.confidence:.2f}")
         weak = (
             obs.covered
-            or obs.mixed
+            or obs.doubted
             or (obs.weakest is not None and obs.weakest < self.s.strong_char)
         )
         return _Item(obs, obs.parsed.value, weak=weak)
@@ -196,10 +197,11 @@ class MeterTracker:
         ]
         if item.cand == item.obs.look_back:
             looks.reverse()  # the sample was read as its rest before: it had not moved yet
+        # The display at rest a few frames away is better evidence than a neighbour half
+        # a second away, which may show a later value (seen on the camera benchmark).
         for look, where in looks:
             if (
-                not matches
-                and look is not None
+                look is not None
                 and (a is None or consistent(a, Point(item.obs.ts, look), self.s.growth))
                 and (nxt is None or consistent(Point(item.obs.ts, look), nxt, self.s.growth))
             ):
