@@ -10,6 +10,10 @@ The tree::
     │   ├── SourceDecodeError  a file FFmpeg cannot decode (corrupt, not a video)
     │   └── SourceConnectError a live URL that did not answer within the start-up limit
     ├── ReaderError            a model that failed to read a crop (names reader, meter, frame)
+    │   ├── TransientReaderError a failure that may pass on another try; retried
+    │   │   └── ReaderTimeout    a call that did not answer within its timeout
+    │   ├── CircuitOpen        calls refused because the reader failed too often lately
+    │   └── AllReadersFailed   every reader of a fallback chain failed (carries each error)
     └── OutputError            an output folder or store that cannot be written
 
 Every error carries its context as attributes (``source``, ``frame``, ``meter``,
@@ -20,17 +24,22 @@ do about it: the CLI prints the message on one line and exits with code 2.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 __all__ = [
+    "AllReadersFailed",
+    "CircuitOpen",
     "ConfigError",
     "FourEyesError",
     "OutputError",
     "ReaderError",
+    "ReaderTimeout",
     "SourceConnectError",
     "SourceDecodeError",
     "SourceEmpty",
     "SourceError",
     "SourceNotFound",
+    "TransientReaderError",
     "redact_url",
 ]
 
@@ -113,6 +122,76 @@ class ReaderError(FourEyesError):
         if frame is not None:
             ctx.append(f"frame {frame}")
         super().__init__(f"{', '.join(ctx)}: {message}")
+
+
+class TransientReaderError(ReaderError):
+    """A reader failure that may not recur (a model server restarting, a busy GPU).
+
+    Raising this rather than a plain :class:`ReaderError` is how a reader asks the
+    resilience policy to try again; a plain ReaderError is taken as permanent.
+    """
+
+
+class ReaderTimeout(TransientReaderError):
+    """A reader call did not answer within its policy's timeout.
+
+    The call itself may still be running on a worker thread: Python cannot stop it.
+    """
+
+    def __init__(
+        self,
+        timeout: float,
+        *,
+        reader: str,
+        meter: str | None = None,
+        frame: int | None = None,
+    ) -> None:
+        self.timeout = timeout
+        super().__init__(
+            f"no answer within {timeout:g} s; the model may be hung or overloaded "
+            "(raise the timeout, or check the model)",
+            reader=reader,
+            meter=meter,
+            frame=frame,
+        )
+
+
+class CircuitOpen(ReaderError):
+    """A reader's circuit breaker refused a call because the reader failed too often.
+
+    ``retry_in`` is the number of seconds before the breaker lets a trial call through
+    (0 while trial calls are already in flight), so callers can fall back or wait.
+    """
+
+    def __init__(self, *, reader: str, retry_in: float, half_open: bool = False) -> None:
+        self.retry_in = retry_in
+        self.half_open = half_open
+        if half_open:
+            why = "circuit half-open and its trial calls are in flight; try again shortly"
+        else:
+            why = (
+                f"circuit open after repeated failures; calls refused for {retry_in:.1f} s "
+                "more (see this reader's earlier errors)"
+            )
+        super().__init__(why, reader=reader)
+
+
+class AllReadersFailed(ReaderError):
+    """Every reader of a fallback chain failed on the same crops.
+
+    ``errors`` maps each reader's name to the error it raised, in the order they were tried.
+    """
+
+    def __init__(self, errors: Mapping[str, Exception], *, reader: str) -> None:
+        self.errors = dict(errors)
+        each = "; ".join(
+            str(exc) if isinstance(exc, ReaderError) else f"reader {name}: {exc!r}"
+            for name, exc in self.errors.items()
+        )
+        super().__init__(
+            f"all {len(self.errors)} readers failed ({each}); fix or restart one of them",
+            reader=reader,
+        )
 
 
 class OutputError(FourEyesError):
