@@ -17,6 +17,8 @@ returns also delays the exit of the process.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import threading
 import time
@@ -65,9 +67,11 @@ class CallPolicy:
     ``timeout`` None calls the reader on the caller's thread with no limit. A read is
     tried at most ``retries + 1`` times; the n-th wait is
     ``min(backoff_initial * 2**(n-1) + uniform(0, jitter), backoff_max)``. The defaults
-    suit a local model answering in tens of milliseconds: a read gives up within about
-    3 timeouts and 1 s of waiting, so a stalled model delays a frame, not the run.
-    ``max_abandoned`` bounds the timed-out calls whose threads may still be running.
+    suit a local model answering in tens of milliseconds: a read that keeps failing gives
+    up after three attempts and well under a second of waiting, so a failing model costs
+    a frame, not the run. ``max_abandoned`` bounds the timed-out calls whose threads may
+    still be running; with the defaults, a hung model costs two timeouts per read until
+    one of them returns, then reads fail at once (and the breaker soon opens).
     """
 
     timeout: float | None = 10.0
@@ -99,16 +103,26 @@ def retrying(
     The last attempt's exception is raised as itself, not wrapped in tenacity's
     RetryError, so callers see the reader's own error.
     """
+    # tenacity 9.2 renamed wait_exponential_jitter's ``initial`` to ``multiplier`` and
+    # warns on the old name, which older releases alone accept.
+    scale = _jitter_scale_name()
+    wait = tenacity.wait_exponential_jitter(
+        max=policy.backoff_max, jitter=policy.jitter, **{scale: policy.backoff_initial}
+    )
     return tenacity.Retrying(
         stop=tenacity.stop_after_attempt(policy.retries + 1),
-        wait=tenacity.wait_exponential_jitter(
-            initial=policy.backoff_initial, max=policy.backoff_max, jitter=policy.jitter
-        ),
+        wait=wait,
         retry=tenacity.retry_if_exception(is_transient),
         sleep=sleep,
         before_sleep=before_sleep,
         reraise=True,
     )
+
+
+@functools.cache
+def _jitter_scale_name() -> str:
+    params = inspect.signature(tenacity.wait_exponential_jitter).parameters
+    return "multiplier" if "multiplier" in params else "initial"
 
 
 class TimeoutRunner:

@@ -81,6 +81,10 @@ class ResilientReader:
     ReaderErrors (OSError and kin) are re-raised, after the last attempt, as ReaderError,
     as the Reader protocol promises; other exceptions are bugs and propagate as they are.
 
+    ``workers`` is how many reads may run at once; reads beyond it queue for a worker
+    thread, and the queue counts against their timeout. The breaker defaults to one named
+    after the reader, on ``clock``; pass ``breaker`` to tune its settings.
+
     ``warmup`` calls the inner reader directly, without timeout or breaker: a model that
     cannot load should stop the run with its own error before anything is written.
     """
