@@ -103,8 +103,8 @@ def retrying(
     The last attempt's exception is raised as itself, not wrapped in tenacity's
     RetryError, so callers see the reader's own error.
     """
-    # tenacity 9.2 renamed wait_exponential_jitter's ``initial`` to ``multiplier`` and
-    # warns on the old name, which older releases alone accept.
+    # Recent tenacity (9.2.1 here) renamed wait_exponential_jitter's ``initial`` to
+    # ``multiplier`` and warns on the old name, the only one releases from 8.2 accept.
     scale = _jitter_scale_name()
     wait = tenacity.wait_exponential_jitter(
         max=policy.backoff_max, jitter=policy.jitter, **{scale: policy.backoff_initial}
