@@ -59,6 +59,7 @@ def run(
         f"[green]done[/]: {s['frames_sampled']} samples, {s['reads']} reads, {events} "
         f"→ {escape(str(result.out))}",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -113,5 +114,8 @@ def main() -> None:
     try:
         app()
     except FourEyesError as exc:
-        Console(stderr=True).print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
+        # One line whatever the terminal's width: scripts and tests grep it.
+        Console(stderr=True, soft_wrap=True).print(
+            f"[red]error:[/] {escape(str(exc))}", highlight=False
+        )
         sys.exit(exc.exit_code)
