@@ -49,6 +49,49 @@ def test_moving_throughout(levels: list[int], expected: bool) -> None:
     assert moving_throughout(crops, k if k is not None else len(crops) - 1) is expected
 
 
+def faint(level: int, specks: int) -> np.ndarray:
+    """A 50x100 crop (5,000 pixels) with a bar at ``level`` and ``specks`` pixels changed:
+    the sub-pixel creep at either end of an eased roll."""
+    img = np.full((50, 100, 3), 30, np.uint8)
+    img[:, level : level + 6] = 230
+    img[0, 50 : 50 + specks] = 230
+    return img
+
+
+@pytest.mark.parametrize(
+    ("specks", "expected"),
+    [
+        (8, True),  # 1.6‰ changed: under the 2‰ of motion, but not a pause
+        (0, False),  # nothing changed: a pause between two rolls
+        (3, False),  # 0.6‰: below half of the motion share, a pause
+    ],
+)
+def test_one_faint_step_inside_a_motion(specks: int, expected: bool) -> None:
+    """One faint step between two moving ones is the slow end of an eased roll, not a
+    pause; a step that changed nothing, or next to nothing, is a pause."""
+    crops = [faint(0, 0), faint(5, 0), faint(10, 0), faint(10, specks)]
+    crops += [faint(15, specks), faint(20, specks), faint(20, specks), faint(20, specks)]
+    assert settled_index(crops) == 5
+    assert moving_throughout(crops, 5) is expected
+
+
+@pytest.mark.parametrize(
+    ("first", "expected"),
+    [
+        (0, True),  # the sample itself was already moving
+        (8, False),  # the sample moved only faintly: it may be at rest just before a roll
+    ],
+)
+def test_faint_first_step_is_not_motion(first: int, expected: bool) -> None:
+    """The step from the sample must move in full: else the sample may show its old value."""
+    start = faint(0, 0) if first == 0 else faint(5, 0)
+    crops = [start, faint(5, first), faint(10, first), faint(15, first), faint(15, first)]
+    crops.append(faint(15, first))
+    k = settled_index(crops)
+    assert k is not None
+    assert moving_throughout(crops, k) is expected
+
+
 @pytest.mark.parametrize("until", [0, 9])
 def test_moving_throughout_needs_frames(until: int) -> None:
     """No step, or a rest beyond the frames given, is no evidence of motion."""

@@ -341,3 +341,23 @@ def test_look_back_stands_in_for_a_mid_roll_read(
     obs = weak_case(middle, look_back=back)
     readings, _ = run_tracker(MeterTracker("m"), obs)
     assert (readings[2].status, readings[2].value) == (status, value)
+
+
+@pytest.mark.parametrize(
+    ("looks", "status", "value"),
+    [
+        ({"second_look": 100.18, "look_back": 100.12}, OK, 100.18),  # rests on both sides
+        ({"second_look": 100.18}, REJ, None),  # one side only: could be a popup's doing
+        ({}, REJ, None),  # nothing to go on
+    ],
+)
+def test_low_confidence_read_bracketed_by_rests(
+    looks: dict[str, float], status: Status, value: float | None
+) -> None:
+    """A read too unsure to use (here a wrong number at 0.54) caught inside one roll takes
+    the display's rest after it, when the display also rested before it."""
+    obs = weak_case("$962.31", weakest=0.26, **looks)
+    obs[2] = replace(obs[2], confidence=0.54)
+    readings, _ = run_tracker(MeterTracker("m"), obs)
+    assert (readings[2].status, readings[2].value) == (status, value)
+    assert [r.status for r in readings[:2] + readings[3:]] == [OK] * 5

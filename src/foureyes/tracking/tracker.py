@@ -121,15 +121,20 @@ class MeterTracker:
 
     # -- candidates -----------------------------------------------------------------
     def _candidate(self, obs: Observation) -> _Item:
+        # A read cut short or too unsure to use may still be a roll caught mid-way: the
+        # display at rest just before and just after, reached in one motion, shows its old
+        # and new value. A popup that cut it needs only to have been there already to fail
+        # this, so both sides are required.
+        bracketed = obs.second_look is not None and obs.look_back is not None
         if not obs.parsed.ok:
-            # Cut short: a roll of the last digits leaves the display at rest just before
-            # and just after, both continuing the read. A popup that cut it needs only to
-            # have been there already to fail this, so both sides are required.
-            if obs.second_look is not None and obs.look_back is not None:
+            if bracketed:
                 return _Item(obs, obs.second_look, reason=obs.parsed.reason, weak=True)
             return _Item(obs, None, reason=obs.parsed.reason)
         if obs.confidence < self.s.min_confidence:
-            return _Item(obs, None, reason=f"low confidence {obs.confidence:.2f}")
+            why = f"low confidence {obs.confidence:.2f}"
+            if bracketed:
+                return _Item(obs, obs.second_look, reason=why, weak=True)
+            return _Item(obs, None, reason=why)
         weak = (
             obs.covered
             or obs.doubted
