@@ -17,7 +17,6 @@ from pathlib import Path
 
 import av
 from rich.console import Console
-from rich.table import Table
 
 from foureyes.config import load_config
 from foureyes.demo import STYLES, generate, score
@@ -35,6 +34,42 @@ def bare_decode_seconds(video: Path) -> float:
         for _ in container.decode(stream):
             pass
     return time.monotonic() - t0
+
+
+COLUMNS = (
+    ("style", "style"),
+    ("accuracy", "accuracy"),
+    ("settled acc.", "settled_acc"),
+    ("wrong", "wrong"),
+    ("nulls (visible)", "nulls_visible"),
+    ("resets found", "resets"),
+    ("false resets", "false_resets"),
+    ("dup. events", "duplicates"),
+    ("reads/s", "reads_per_s"),
+    ("ms/read", "ms_per_read"),
+    ("wall s", "wall_s"),
+    ("bare decode s", "decode_s"),
+    ("wall/decode", "wall_over_decode"),
+)
+
+
+def markdown_table(rows: list[dict[str, object]], seconds: float, seed: int) -> str:
+    """The table as the README and closing notes show it, whatever the terminal's width."""
+    lines = [
+        f"{seconds:g} s videos, seed {seed}",
+        "",
+        "| " + " | ".join(h for h, _ in COLUMNS) + " |",
+        "|" + "---|" * len(COLUMNS),
+    ]
+    for row in rows:
+        cells = {
+            **row,
+            "accuracy": f"{row['accuracy']:.2%}",
+            "settled_acc": f"{row['settled_acc']:.2%}",
+            "resets": f"{row['resets_found']}/{row['resets_true']}",
+        }
+        lines.append("| " + " | ".join(str(cells[k]) for _, k in COLUMNS) + " |")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -76,12 +111,7 @@ def main() -> None:
         }
         rows.append(row)
         console.print(row)
-    table = Table(title=f"FourEyes accuracy, {args.seconds:g} s videos, seed {args.seed}")
-    for key in rows[0]:
-        table.add_column(key, justify="right")
-    for row in rows:
-        table.add_row(*(f"{v:.4f}" if isinstance(v, float) else str(v) for v in row.values()))
-    console.print(table)
+    print(markdown_table(rows, args.seconds, args.seed))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "accuracy.json").write_text(json.dumps(rows, indent=2) + "\n")
 
