@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -121,13 +122,15 @@ class RawRead:
     def agrees_with(self, other: RawRead, certain: float, *, prefix: bool = False) -> bool:
         """Whether ``other`` shows the same characters wherever this read is certain.
 
-        With ``prefix``, this read is ``other`` with a half-rolled digit or two lost, every
-        character it kept exactly as ``other`` shows it, in order.
+        With ``prefix``, this read is ``other`` with a half-rolled digit or two lost: what
+        it lost are digits (separators do not roll), and every character it kept is as
+        ``other`` shows it, in order, but for a digit it was unsure of, which may stand for
+        any digit (the remains of a roll, a mix of two).
         """
         mine, theirs = self.value_text, other.value_text
         if prefix:
-            rest = iter(theirs)
-            return 0 < len(theirs) - len(mine) <= 2 and all(ch in rest for ch in mine)
+            sure = [p >= certain for p in self.probs] if len(self.probs) == len(mine) else None
+            return 0 < len(theirs) - len(mine) <= 2 and _lost_digits(mine, theirs, sure)
         if len(self.probs) != len(mine) or len(mine) != len(theirs):
             return False
         return all(a == b or p < certain for a, b, p in zip(mine, theirs, self.probs, strict=True))
@@ -209,3 +212,21 @@ class Event:
         if self.evidence is not None:
             out["evidence"] = self.evidence
         return out
+
+
+def _lost_digits(mine: str, theirs: str, sure: list[bool] | None) -> bool:
+    """Whether ``theirs`` is ``mine`` with some digits put back (see ``agrees_with``)."""
+
+    @cache
+    def fits(i: int, j: int) -> bool:
+        if i == len(mine):
+            return all(ch.isdigit() for ch in theirs[j:])
+        if j == len(theirs):
+            return False
+        a, b = mine[i], theirs[j]
+        unsure = sure is not None and not sure[i] and a.isdigit() and b.isdigit()
+        if (a == b or unsure) and fits(i + 1, j + 1):
+            return True
+        return b.isdigit() and fits(i, j + 1)
+
+    return fits(0, 0)

@@ -83,6 +83,7 @@ class _Looks:
     after: dict[str, float] = field(default_factory=dict)
     before: dict[str, float] = field(default_factory=dict)
     mixed: set[str] = field(default_factory=set)  # a certain read showing neither
+    hidden: set[str] = field(default_factory=set)  # a popup hides the rest on one side
 
 
 @dataclass(slots=True)
@@ -370,10 +371,13 @@ class Pipeline:
         the sample's read disagrees. A multi-digit roll (…1.72 → …2.80) is read as a mix
         of both values, often with a digit the model is sure of and wrong (…1.12, or
         …1.70 for …1.66 → …1.78), so agreement cannot be asked, and a certain read caught
-        in motion that shows neither rest value is doubted."""
+        in motion that shows neither rest value is doubted. A rest covered by a popup is
+        not read: the motion that led to it was the popup's, and the other side's rest is
+        then all there is (``hidden``)."""
         assert self._reader is not None
         todo: list[tuple[str, int, Image]] = []
         bracketed: set[str] = set()
+        looks = _Looks()
         for name in self.meters:
             raw, parsed = results[name]
             if covered[name] or not any(c.isdigit() for c in raw.value_text):
@@ -388,14 +392,20 @@ class Pipeline:
                 continue
             prepare = self._chooser.preparation(name)
             rests = 0
+            hidden = 0
             for side, seq in enumerate(sides):
                 k = settled_index(seq)
-                if k is not None and moving_throughout(seq, k):
-                    todo.append((name, side, prepare(seq[k])))
-                    rests += 1
+                if k is None or not moving_throughout(seq, k):
+                    continue
+                if self._palettes[name].covered(seq[k]):
+                    hidden += 1  # the motion was a popup's arrival or departure
+                    continue
+                todo.append((name, side, prepare(seq[k])))
+                rests += 1
             if rests == 2:
                 bracketed.add(name)
-        looks = _Looks()
+            elif rests == 1 and hidden == 1:
+                looks.hidden.add(name)
         if not todo:
             return looks
         reads = self._reader.read([crop for _, _, crop in todo])
@@ -462,6 +472,7 @@ class Pipeline:
                 second_look=looks.after.get(name),
                 look_back=looks.before.get(name),
                 doubted=name in looks.mixed or raw.stray,
+                rest_hidden=name in looks.hidden,
             )
             r, e = self._trackers[name].update(obs)
             aligner.add(r)

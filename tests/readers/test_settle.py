@@ -120,6 +120,8 @@ def read(text: str, probs: list[float]) -> RawRead:
         ("$12.5", [1] * 5, "$21.59", True, False),  # not in order
         ("$9908", [1, 1, 1, 1, 0.3], "$990.97", True, False),  # not a clean prefix
         ("$5", [1, 1], "$53.79", True, False),  # too much lost
+        ("$42,18.2", [1] * 7 + [0.4], "$42,183.13", True, True),  # unsure remains of a roll
+        ("$42,18.2", [1] * 8, "$42,183.13", True, False),  # sure of a 2 it does not show
     ],
 )
 def test_agreement(mine: str, probs: list[float], theirs: str, prefix: bool, agrees: bool) -> None:

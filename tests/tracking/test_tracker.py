@@ -361,3 +361,22 @@ def test_low_confidence_read_bracketed_by_rests(
     readings, _ = run_tracker(MeterTracker("m"), obs)
     assert (readings[2].status, readings[2].value) == (status, value)
     assert [r.status for r in readings[:2] + readings[3:]] == [OK] * 5
+
+
+@pytest.mark.parametrize(
+    ("looks", "hidden", "value"),
+    [
+        ({"look_back": 100.12}, True, 100.12),  # a popup arrived after: the rest before
+        ({"second_look": 100.18}, True, 100.18),  # a popup left before: the rest after
+        ({"look_back": 100.12}, False, None),  # one rest and no popup to explain the other
+    ],
+)
+def test_cut_short_read_next_to_a_popup(
+    looks: dict[str, float], hidden: bool, value: float | None
+) -> None:
+    """A read cut short mid-roll takes its one rest when a popup seen on the other side
+    explains why there is no second one."""
+    obs = weak_case("$100.1", weakest=0.99, **looks)
+    obs[2] = replace(obs[2], rest_hidden=hidden)
+    readings, _ = run_tracker(MeterTracker("m"), obs)
+    assert readings[2].value == value

@@ -39,6 +39,8 @@ class Observation:
     look_back: float | None = None  # the display read where it rested before, if it agreed
     # in doubt besides its digits: a stray glyph, or caught in motion showing neither rest
     doubted: bool = False
+    # one side's rest was hidden by a popup, so the other side's look is all there is
+    rest_hidden: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,16 +126,18 @@ class MeterTracker:
         # A read cut short or too unsure to use may still be a roll caught mid-way: the
         # display at rest just before and just after, reached in one motion, shows its old
         # and new value. A popup that cut it needs only to have been there already to fail
-        # this, so both sides are required.
-        bracketed = obs.second_look is not None and obs.look_back is not None
+        # this, so both sides are required, unless a popup we can see hid one of them.
+        rest = obs.second_look if obs.second_look is not None else obs.look_back
+        both = obs.second_look is not None and obs.look_back is not None
+        bracketed = both or (obs.rest_hidden and rest is not None)
         if not obs.parsed.ok:
             if bracketed:
-                return _Item(obs, obs.second_look, reason=obs.parsed.reason, weak=True)
+                return _Item(obs, rest, reason=obs.parsed.reason, weak=True)
             return _Item(obs, None, reason=obs.parsed.reason)
         if obs.confidence < self.s.min_confidence:
             why = f"low confidence {obs.confidence:.2f}"
             if bracketed:
-                return _Item(obs, obs.second_look, reason=why, weak=True)
+                return _Item(obs, rest, reason=why, weak=True)
             return _Item(obs, None, reason=why)
         weak = (
             obs.covered
