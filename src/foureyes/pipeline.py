@@ -18,6 +18,7 @@ from types import TracebackType
 
 from PIL import Image as PILImage
 
+from foureyes.checkpoint import PipelineState
 from foureyes.config import Config
 from foureyes.model import Event, Frame, Image, RawRead, Reading
 from foureyes.readers.base import Reader, create_reader
@@ -40,10 +41,16 @@ _DENSE = 1000.0  # a sampling rate above any video's: every decoded frame is del
 
 @dataclass(frozen=True, slots=True)
 class Batch:
-    """Readings that became final (whole frames, every meter, in frame order) and events."""
+    """Readings that became final (whole frames, every meter, in frame order) and events.
+
+    ``sample`` counts the samples processed when the batch came out (the last batch, of
+    what the trackers decided at the end, repeats the count): a checkpoint taken then
+    resumes after that sample.
+    """
 
     readings: tuple[Reading, ...] = ()
     events: tuple[Event, ...] = ()
+    sample: int = 0
 
 
 @dataclass(slots=True)
@@ -56,6 +63,14 @@ class StageTimes:
     track: float = 0.0
     samples: int = 0
     reads: int = 0
+
+    def counters(self) -> dict[str, float]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+    def restore(self, counters: dict[str, float]) -> None:
+        for k, v in counters.items():
+            if k in self.__slots__:
+                setattr(self, k, type(getattr(self, k))(v))
 
     def as_dict(self) -> dict[str, float]:
         return {
@@ -158,6 +173,8 @@ class Pipeline:
         stop: threading.Event | None = None,
         clock: Callable[[], float] = time.monotonic,
         queue_size: int = 4,
+        resume: PipelineState | None = None,
+        resume_gap: float = 0.0,
     ) -> None:
         self.config = config
         self.uri = source or config.source.uri
@@ -180,6 +197,13 @@ class Pipeline:
         self._dense = False
         self._chooser = PreparationChooser(self.meters)
         self._palettes = {name: Palette() for name in self.meters}
+        self._aligner = _Aligner(self.meters)
+        self._samples = 0
+        self._last: tuple[int, float] = (-1, 0.0)
+        self._resume = resume
+        self._resume_gap = resume_gap
+        if resume is not None:
+            self._restore(resume)
 
     def _settings(self, name: str) -> TrackerSettings:
         m = self.config.meters[name]
@@ -260,8 +284,44 @@ class Pipeline:
     def decoded(self) -> int:
         return self._source.decoded if self._source is not None else 0
 
+    # -- checkpoints ----------------------------------------------------------------------
+    def snapshot(self) -> PipelineState:
+        """The state after the samples processed so far, for :mod:`foureyes.checkpoint`.
+        Take it between batches: the next resume starts after ``samples``."""
+        frame, ts = self._last
+        return PipelineState(
+            samples=self._samples,
+            frame=frame,
+            ts=ts,
+            trackers=dict(self._trackers),
+            chooser=self._chooser,
+            palettes=dict(self._palettes),
+            waiting={m: list(q) for m, q in self._aligner.queues.items()},
+            times=self.times.counters(),
+        )
+
+    def _restore(self, state: PipelineState) -> None:
+        if set(state.trackers) != set(self.meters):
+            raise ValueError("the checkpoint's meters differ from the config's")
+        self._trackers = dict(state.trackers)
+        self._chooser = state.chooser
+        self._palettes = dict(state.palettes)
+        for m, waiting in state.waiting.items():
+            self._aligner.queues[m].extend(waiting)
+        self.times.restore(state.times)
+        self._samples = state.samples
+        self._last = (state.frame, state.ts)
+
     # -- the loop -------------------------------------------------------------------------
     def __iter__(self) -> Iterator[Batch]:
+        """Batches with something in them, in stream order."""
+        return (b for b in self.steps() if b.readings or b.events)
+
+    def steps(self) -> Iterator[Batch]:
+        """One batch per sample, empty or not, then the trackers' last decisions: the
+        rhythm a checkpointing runner needs. A resumed file source is decoded again from
+        the start (decoding costs a fraction of reading) and the samples already done only
+        refill the evidence and second-look windows."""
         self.open()
         assert self._source is not None and self._reader is not None
         frames: queue.Queue[object] = queue.Queue(maxsize=self._queue_size)
@@ -269,8 +329,10 @@ class Pipeline:
             target=self._produce, args=(self._source, frames), name="foureyes-decode", daemon=True
         )
         self._thread.start()
-        aligner = _Aligner(self.meters)
+        aligner = self._aligner
         clock, times = self._clock, self.times
+        done = self._samples if self._resume is not None and not self._live_resume() else 0
+        seen = 0
         while True:
             t0 = clock()
             item = frames.get()
@@ -280,9 +342,15 @@ class Pipeline:
             if isinstance(item, _Failure):
                 raise item.exc
             assert isinstance(item, _Sample)
+            seen += 1
+            if seen <= done:
+                crops = {name: cut.cut(item.frame.image) for name, cut in self._crops.items()}
+                self._evidence.remember(item.frame.index, crops)
+                continue
             batch = self._process(item, aligner)
-            if batch.readings or batch.events:
-                yield batch
+            self._samples += 1
+            self._last = (item.frame.index, item.frame.ts)
+            yield replace(batch, sample=self._samples)
             if self.stop.is_set():
                 break
         readings: list[Reading] = []
@@ -292,14 +360,29 @@ class Pipeline:
             readings += r
             events += e
         aligner.add(readings)
-        final = Batch(tuple(aligner.ready()), tuple(self._evidence.attach(e) for e in events))
-        if final.readings or final.events:
-            yield final
+        yield Batch(
+            tuple(aligner.ready()),
+            tuple(self._evidence.attach(e) for e in events),
+            sample=self._samples,
+        )
+
+    def _live_resume(self) -> bool:
+        return self.info is not None and self.info.live
+
+    def _frames(self, source: FrameSource) -> Iterator[Frame]:
+        """The source's frames; a resumed live stream cannot go back, so its frames are
+        numbered on from the checkpoint and dated by the time the run was down."""
+        frames = source.frames()
+        if self._resume is None or not self._live_resume():
+            return frames
+        index0 = self._resume.frame + 1
+        ts0 = self._resume.ts + max(self._resume_gap, 0.0)
+        return (replace(f, index=f.index + index0, ts=f.ts + ts0) for f in frames)
 
     def _produce(self, source: FrameSource, out: queue.Queue[object]) -> None:
         try:
             if not self._dense:
-                for frame in source.frames():
+                for frame in self._frames(source):
                     if not self._put(out, _Sample(frame)):
                         return
             elif not self._produce_dense(source, out):
@@ -317,7 +400,7 @@ class Pipeline:
         window = self.config.tracking.second_look_seconds
         pending: deque[_Sample] = deque()
         recent: deque[tuple[float, dict[str, Image]]] = deque()
-        for frame in source.frames():
+        for frame in self._frames(source):
             while pending and frame.ts - pending[0].frame.ts > window:
                 if not self._put(out, pending.popleft()):
                     return False

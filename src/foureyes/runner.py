@@ -4,18 +4,20 @@ streams)."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import platform
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from rich.console import Console
 from rich.live import Live
@@ -29,17 +31,19 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from foureyes import checkpoint
 from foureyes.config import Config
 from foureyes.errors import OutputError, redact_url
 from foureyes.model import Event, Reading, Status
 from foureyes.pipeline import Pipeline
 from foureyes.readers.base import Reader
-from foureyes.sinks.base import RunInfo, Sink
+from foureyes.sinks.base import RunInfo
 from foureyes.sinks.jsonl import JSONLSink
-from foureyes.sinks.sqlite import SQLiteSink
+from foureyes.sinks.sqlite import RunRecord, SQLiteSink
 
 __all__ = ["RunResult", "default_out_dir", "run", "versions"]
 
+STORE = "foureyes.db"
 _PACKAGES = ("foureyes", "av", "rapidocr", "onnxruntime", "numpy", "opencv-python-headless")
 
 
@@ -66,12 +70,75 @@ class RunResult:
     events: list[Event] = field(default_factory=list)
 
 
-def _check_out(out: Path) -> None:
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise OutputError(
-            "already exists and is not an empty folder; choose another --out or remove it",
-            path=str(out),
+# What a run puts in its folder: a folder of only these is one of ours.
+_OURS = {".lock", STORE, f"{STORE}-wal", f"{STORE}-shm", "readings.jsonl", "events.jsonl"}
+_OURS |= {"evidence", "summary.json"}
+
+
+def _resumable(out: Path, config: Config, source: str) -> RunRecord | None:
+    """The run to go on with in ``out``, None for a new run, or an error if ``out`` holds
+    something else: a finished run, another config's run, or files that are not ours."""
+    if not out.exists():
+        return None
+    names = {p.name for p in out.iterdir()} if out.is_dir() else {""}
+    if names - _OURS:
+        _refuse(out, "already exists and is not an empty folder; choose another --out or remove it")
+    record = SQLiteSink.last_run(out / STORE) if STORE in names else None
+    if record is None:
+        return None  # cut off before its first commit: nothing in it to keep
+    if record.status == "complete":
+        _refuse(out, "already holds a finished run; choose another --out or remove it")
+    if record.config != config.model_dump(mode="json"):
+        _refuse(
+            out,
+            "holds a run of a different config; resume it with that config or choose another --out",
         )
+    if record.source != redact_url(source):
+        _refuse(
+            out,
+            f"holds a run of {record.source}; resume it with that source or choose another --out",
+        )
+    return record
+
+
+def _refuse(out: Path, why: str) -> NoReturn:
+    raise OutputError(why, path=str(out))
+
+
+@contextmanager
+def _exclusive(out: Path) -> Iterator[None]:
+    """Hold ``out/.lock`` for the run: two processes appending to one store and one pair
+    of JSONL files would interleave their lines."""
+    with (out / ".lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError(
+                "another foureyes run is writing to it; wait for it or choose another --out",
+                path=str(out),
+            ) from None
+        yield
+
+
+@dataclass(slots=True)
+class _Tally:
+    status: Counter[str] = field(default_factory=Counter)
+    kinds: Counter[str] = field(default_factory=Counter)
+    latest: dict[str, Reading] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
+
+    def readings(self, readings: Iterable[Reading]) -> Iterator[Reading]:
+        for r in readings:
+            self.status[str(r.status)] += 1
+            if r.value is not None:
+                self.latest[r.meter] = r
+            yield r
+
+    def add_events(self, events: Iterable[Event]) -> Iterator[Event]:
+        for e in events:
+            self.kinds[str(e.type)] += 1
+            self.events.append(e)
+            yield e
 
 
 def run(
@@ -89,52 +156,93 @@ def run(
     """Run ``config`` to the end of its source (or until ``stop``), writing into ``out``.
 
     Everything that can fail at start-up (output folder, source, regions, model) is checked
-    before the folder is created, so a failed start leaves nothing behind.
+    before the folder is created, so a failed start leaves nothing behind. If ``out`` holds
+    the same run cut off by a crash or Ctrl-C, it goes on from the store's last checkpoint:
+    the outputs end as an uninterrupted run's would.
     """
     console = console or Console(stderr=True)
-    _check_out(out)
+    uri = source or config.source.uri
+    record = _resumable(out, config, uri)
+    state = None
+    if record is not None and record.state is not None:
+        state = checkpoint.loads(record.state, path=str(out / STORE))
+    gap = now().timestamp() - record.wall if record is not None and record.wall else 0.0
     pipeline = Pipeline(
-        config, source=source, reader=reader, evidence_dir=out / "evidence", stop=stop, clock=clock
+        config,
+        source=source,
+        reader=reader,
+        evidence_dir=out / "evidence",
+        stop=stop,
+        clock=clock,
+        resume=state,
+        resume_gap=gap,
     )
     info = pipeline.open()
-    started = now()
-    t_start = clock()
     try:
         out.mkdir(parents=True, exist_ok=True)
-        sinks: list[Sink] = [SQLiteSink(out / "foureyes.db"), JSONLSink(out)]
-        run_info = RunInfo(
-            run_id=uuid.uuid4().hex,
-            started=started.isoformat(),
-            source=redact_url(pipeline.uri),
-            config=config.model_dump(mode="json"),
-            versions=versions(),
-        )
-        for sink in sinks:
-            sink.open(run_info)
-    except BaseException:
+        with _exclusive(out):
+            return _run(
+                pipeline,
+                config,
+                out,
+                record,
+                info.live,
+                info.frame_count,
+                console,
+                show_progress,
+                now,
+                clock,
+            )
+    finally:
         pipeline.close()
+
+
+def _run(
+    pipeline: Pipeline,
+    config: Config,
+    out: Path,
+    record: RunRecord | None,
+    live: bool,
+    total: int | None,
+    console: Console,
+    show_progress: bool,
+    now: Callable[[], datetime],
+    clock: Callable[[], float],
+) -> RunResult:
+    t_start = clock()
+    run_info = RunInfo(
+        run_id=record.run_id if record else uuid.uuid4().hex,
+        started=record.started if record else now().isoformat(),
+        source=redact_url(pipeline.uri),
+        config=config.model_dump(mode="json"),
+        versions=versions(),
+    )
+    store = SQLiteSink(out / STORE, wall=lambda: now().timestamp())
+    files = JSONLSink(out)
+    tally = _Tally()
+    store.open(run_info)
+    try:
+        if record is not None:
+            # The files may be behind the store, or cut mid-line: rebuild them from it.
+            files.rebuild(tally.readings(store.readings()), tally.add_events(store.events()))
+        files.open(run_info)
+    except BaseException:
+        store.close()
         raise
-    status: Counter[str] = Counter()
-    kinds: Counter[str] = Counter()
-    latest: dict[str, Reading] = {}
-    events: list[Event] = []
-    view = _View(console, config, info.live, info.frame_count, show_progress)
+    view = _View(console, config, live, total, show_progress)
     interrupted = False
     try:
         with view:
-            for batch in pipeline:
-                # The store commits first: the JSONL files only ever show committed lines.
-                for sink in sinks:
-                    sink.write(batch.readings, batch.events)
-                for r in batch.readings:
-                    status[str(r.status)] += 1
-                    if r.value is not None:
-                        latest[r.meter] = r
-                for e in batch.events:
-                    kinds[str(e.type)] += 1
-                    events.append(e)
+            for batch in pipeline.steps():
+                snap = pipeline.snapshot()
+                mark = (snap.samples, snap.frame, snap.ts, checkpoint.dumps(snap))
+                # The store commits first: the files only ever show committed lines.
+                readings, events = store.commit(batch.readings, batch.events, mark)
+                files.write(readings, events)
+                list(tally.readings(readings))
+                for e in tally.add_events(events):
                     view.event(e)
-                view.update(pipeline.decoded, latest)
+                view.update(pipeline.decoded, tally.latest)
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -148,22 +256,23 @@ def run(
             "started": run_info.started,
             "finished": now().isoformat(),
             "interrupted": interrupted,
+            "resumed_after_sample": record.samples if record else None,
             "wall_seconds": round(wall, 3),
             "frames_decoded": pipeline.decoded,
             "frames_sampled": t.samples,
             "reads": t.reads,
-            "readings": dict(sorted(status.items())),
-            "events": dict(sorted(kinds.items())),
+            "readings": dict(sorted(tally.status.items())),
+            "events": dict(sorted(tally.kinds.items())),
             "stage_seconds": t.as_dict(),
             "reads_per_second": round(t.reads / wall, 2) if wall > 0 else None,
             "ms_per_read": round(1000 * t.read / t.reads, 2) if t.reads else None,
-            "latest": {m: r.value for m, r in sorted(latest.items())},
+            "latest": {m: r.value for m, r in sorted(tally.latest.items())},
             "versions": run_info.versions,
         }
-        for sink in sinks:
-            sink.close(summary)
+        files.close(summary)
+        store.close(summary, status="interrupted" if interrupted else "complete")
         (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return RunResult(out=out, summary=summary, events=events)
+    return RunResult(out=out, summary=summary, events=tally.events)
 
 
 class _View:

@@ -6,6 +6,9 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
+from foureyes.errors import OutputError
 from foureyes.model import Event, EventType, Reading, Status
 from foureyes.sinks.base import RunInfo
 from foureyes.sinks.jsonl import JSONLSink
@@ -72,3 +75,67 @@ def test_jsonl_lines_follow_the_contract(tmp_path: Path) -> None:
         "before": 14.2,
         "after": 10.0,
     }
+
+
+def test_commit_returns_only_what_is_new(tmp_path: Path) -> None:
+    """A batch decided again after a resume is stored once, and the caller learns that
+    nothing of it is new, so the JSONL files do not show it twice."""
+    sink = SQLiteSink(tmp_path / "foureyes.db")
+    sink.open(RUN)
+    first = sink.commit(READINGS, [EVENT], (1, 0, 0.0, b"state"))
+    again = sink.commit(READINGS, [EVENT], (1, 0, 0.0, b"state"))
+    assert first == (READINGS, [EVENT])
+    assert again == ([], [])
+    sink.close()
+
+
+def test_store_gives_back_lines_in_commit_order(tmp_path: Path) -> None:
+    """Readings and events read back from the store rebuild the JSONL files exactly."""
+    later = Reading(0.5, 15, "grand", 10.6, "$10.60", 0.97, Status.HELD, "unchanged")
+    direct = tmp_path / "direct"
+    direct.mkdir()
+    files = JSONLSink(direct)
+    files.open(RUN)
+    files.write(READINGS, [EVENT])
+    files.write([later], [])
+    files.close()
+    sink = SQLiteSink(tmp_path / "foureyes.db")
+    sink.open(RUN)
+    sink.commit(READINGS, [EVENT])
+    sink.commit([later], [])
+    rebuilt = tmp_path / "rebuilt"
+    rebuilt.mkdir()
+    (rebuilt / "readings.jsonl").write_text('{"ts": 0.0, "frame": 0, "met')  # cut mid-line
+    JSONLSink(rebuilt).rebuild(sink.readings(), sink.events())
+    sink.close()
+    for name in ("readings.jsonl", "events.jsonl"):
+        assert (rebuilt / name).read_text() == (direct / name).read_text()
+
+
+def test_last_run_and_its_checkpoint(tmp_path: Path) -> None:
+    """The store tells where a run stopped; a finished run says so."""
+    path = tmp_path / "foureyes.db"
+    assert SQLiteSink.last_run(path) is None  # nothing there yet
+    sink = SQLiteSink(path, wall=lambda: 1234.5)
+    sink.open(RUN)
+    sink.commit(READINGS, [], (7, 210, 3.5, b"state"))
+    record = SQLiteSink.last_run(path)
+    assert record is not None
+    assert (record.run_id, record.status, record.samples, record.wall, record.state) == (
+        "r1",
+        "running",
+        7,
+        1234.5,
+        b"state",
+    )
+    sink.close({"finished": "now"})
+    done = SQLiteSink.last_run(path)
+    assert done is not None and done.status == "complete"
+
+
+def test_a_file_that_is_not_a_store(tmp_path: Path) -> None:
+    """A foreign file named foureyes.db is an error that says what to do."""
+    path = tmp_path / "foureyes.db"
+    path.write_text("not sqlite at all, just words " * 50)
+    with pytest.raises(OutputError, match="choose another --out"):
+        SQLiteSink.last_run(path)
