@@ -20,7 +20,7 @@ from typing import Any
 
 from foureyes.errors import OutputError
 
-__all__ = ["FORMAT", "PipelineState", "dumps", "loads"]
+__all__ = ["FORMAT", "PipelineState", "dumps", "loads", "restricted_loads"]
 
 FORMAT = 1  # bump when the state's shape changes: older checkpoints are then refused
 
@@ -63,6 +63,11 @@ class _Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a checkpoint")
 
 
+def restricted_loads(data: bytes) -> Any:
+    """Unpickle ``data`` allowing only FourEyes classes, containers and NumPy arrays."""
+    return _Unpickler(io.BytesIO(data)).load()
+
+
 def dumps(state: PipelineState) -> bytes:
     return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -71,7 +76,7 @@ def loads(data: bytes, *, path: str) -> PipelineState:
     """The state stored at ``path``; an :class:`OutputError` says what to do if it cannot
     be used (another FourEyes version, or a damaged store)."""
     try:
-        state = _Unpickler(io.BytesIO(data)).load()
+        state = restricted_loads(data)
     except Exception as exc:
         raise OutputError(
             f"its checkpoint cannot be read ({exc}); start a new run with another --out",

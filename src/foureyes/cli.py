@@ -94,6 +94,46 @@ def demo(
     console.print(f"outputs: {result.out}")
 
 
+@app.command()
+def replay(
+    bundle: Annotated[Path, typer.Argument(help="A folder under DIR/failures/.")],
+    pytest: Annotated[
+        bool, typer.Option("--pytest", help="Write a regression test instead of running it.")
+    ] = False,
+    to: Annotated[
+        Path | None,
+        typer.Option("--to", help="The test file to write (default test_replay_<bundle>.py)."),
+    ] = None,
+) -> None:
+    """Re-run the reader or tracker step a run saved when it failed. Exit code 0 when it
+    no longer fails, 1 when it still does."""
+    from foureyes.failures import load_bundle, write_pytest
+    from foureyes.failures import replay as replay_bundle
+
+    console = _console()
+    info = load_bundle(bundle)
+    if pytest:
+        name = bundle.resolve().name.replace("-", "_")
+        target = write_pytest(bundle, to or Path(f"test_replay_{name}.py"))
+        console.print(f"wrote {escape(str(target))}; run it with pytest", soft_wrap=True)
+        return
+    console.print(
+        f"replaying the {info['stage']} at frame {info['frame']}: {escape(info['message'])}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    result = replay_bundle(bundle)
+    if result.error is None:
+        console.print(f"[green]no longer fails[/]\n{escape(result.output)}", highlight=False)
+        return
+    console.print(
+        f"[red]still fails[/]: {type(result.error).__name__}: {escape(str(result.error))}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    raise typer.Exit(1)
+
+
 @contextmanager
 def _bar(console: Console, label: str, *, enabled: bool) -> Iterator[Callable[[int, int], None]]:
     """A rich progress bar as a ``progress(done, total)`` callback."""

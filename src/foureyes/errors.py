@@ -112,10 +112,12 @@ class ReaderError(FourEyesError):
         reader: str,
         meter: str | None = None,
         frame: int | None = None,
+        response: str | None = None,
     ) -> None:
         self.reader = reader
         self.meter = meter
         self.frame = frame
+        self.response = response  # what the model answered, if it answered (for replay)
         ctx = [f"reader {reader}"]
         if meter is not None:
             ctx.append(f"meter {meter}")

@@ -7,6 +7,8 @@ es in stream order; sinks and the CLI are layered on top by :mod:`foureyes.runne
 
 from __future__ import annotations
 
+import logging
+import pickle
 import queue
 import threading
 import time
@@ -20,20 +22,24 @@ from PIL import Image as PILImage
 
 from foureyes.checkpoint import PipelineState
 from foureyes.config import Config
+from foureyes.errors import CircuitOpen
+from foureyes.failures import FailureRecorder
 from foureyes.model import Event, Frame, Image, RawRead, Reading
 from foureyes.readers.base import Reader, create_reader
 from foureyes.readers.choose import PreparationChooser
 from foureyes.readers.crop import MeterCrop
+from foureyes.readers.looks import Looks, SecondLooks, certain
 from foureyes.readers.occlusion import Palette
 from foureyes.readers.parse import ParseResult, parse_value
-from foureyes.readers.settle import moving_throughout, settled_index
 from foureyes.sources import open_source
 from foureyes.sources.base import FrameSource, SourceInfo
 from foureyes.sources.sampling import Sampler
-from foureyes.tracking.rules import Growth, Point, consistent
+from foureyes.tracking.rules import Growth
 from foureyes.tracking.tracker import MeterTracker, Observation, TrackerSettings
 
 __all__ = ["Batch", "Pipeline", "StageTimes"]
+
+log = logging.getLogger(__name__)
 
 _END = object()
 _DENSE = 1000.0  # a sampling rate above any video's: every decoded frame is delivered
@@ -89,16 +95,6 @@ class _Sample:
     frame: Frame
     following: list[dict[str, Image]] = field(default_factory=list)
     preceding: list[dict[str, Image]] = field(default_factory=list)  # most recent first
-
-
-@dataclass(slots=True)
-class _Looks:
-    """What the display showed at rest around a doubted sample (see ``_second_looks``)."""
-
-    after: dict[str, float] = field(default_factory=dict)
-    before: dict[str, float] = field(default_factory=dict)
-    mixed: set[str] = field(default_factory=set)  # a certain read showing neither
-    hidden: set[str] = field(default_factory=set)  # a popup hides the rest on one side
 
 
 @dataclass(slots=True)
@@ -175,6 +171,7 @@ class Pipeline:
         queue_size: int = 4,
         resume: PipelineState | None = None,
         resume_gap: float = 0.0,
+        failures: FailureRecorder | None = None,
     ) -> None:
         self.config = config
         self.uri = source or config.source.uri
@@ -197,11 +194,15 @@ class Pipeline:
         self._dense = False
         self._chooser = PreparationChooser(self.meters)
         self._palettes = {name: Palette() for name in self.meters}
+        self._looks = SecondLooks(self.meters, self._chooser, self._palettes, self._parse)
         self._aligner = _Aligner(self.meters)
         self._samples = 0
         self._last: tuple[int, float] = (-1, 0.0)
         self._resume = resume
         self._resume_gap = resume_gap
+        self.failures = failures or FailureRecorder(
+            None, config=config.model_dump(mode="json"), versions=dict
+        )
         if resume is not None:
             self._restore(resume)
 
@@ -306,6 +307,7 @@ class Pipeline:
         self._trackers = dict(state.trackers)
         self._chooser = state.chooser
         self._palettes = dict(state.palettes)
+        self._looks = SecondLooks(self.meters, self._chooser, self._palettes, self._parse)
         for m, waiting in state.waiting.items():
             self._aligner.queues[m].extend(waiting)
         self.times.restore(state.times)
@@ -435,94 +437,37 @@ class Pipeline:
         values = (self._parse(meter, v).value for v in raw.variants)
         return tuple(v for v in values if v is not None)
 
-    def _second_looks(
-        self,
-        sample: _Sample,
-        crops: dict[str, Image],
-        results: dict[str, tuple[RawRead, ParseResult]],
-        covered: dict[str, bool],
-    ) -> _Looks:
-        """Read the display where it rested just after and just before a sample whose
-        read is in doubt, when the display moved without a pause from the sample to each
-        rest: a roll caught mid-way shows its old value before and its new value after.
-
-        In doubt is a read with an uncertain digit, one cut short, and one caught in
-        motion (its pixels differ from the frames on both sides). A rest value is kept
-        when read with certainty and it agrees with the sample's read at every character
-        the model was sure of; when the sample lies inside one motion with a rest on each
-        side, both are kept if the later is a plausible step up from the earlier, even if
-        the sample's read disagrees. A multi-digit roll (…1.72 → …2.80) is read as a mix
-        of both values, often with a digit the model is sure of and wrong (…1.12, or
-        …1.70 for …1.66 → …1.78), so agreement cannot be asked, and a certain read caught
-        in motion that shows neither rest value is doubted. A rest covered by a popup is
-        not read: the motion that led to it was the popup's, and the other side's rest is
-        then all there is (``hidden``)."""
-        assert self._reader is not None
-        todo: list[tuple[str, int, Image]] = []
-        bracketed: set[str] = set()
-        looks = _Looks()
-        for name in self.meters:
-            raw, parsed = results[name]
-            if covered[name] or not any(c.isdigit() for c in raw.value_text):
-                continue
-            uncertain = not self._certain(name, raw)
-            sides = [
-                [crops[name], *(f[name] for f in frames)]
-                for frames in (sample.following, sample.preceding)
-            ]
-            in_motion = all(moving_throughout(seq, 1) for seq in sides)
-            if parsed.ok and not uncertain and not in_motion:
-                continue
-            prepare = self._chooser.preparation(name)
-            rests = 0
-            hidden = 0
-            for side, seq in enumerate(sides):
-                k = settled_index(seq)
-                if k is None or not moving_throughout(seq, k):
-                    continue
-                if self._palettes[name].covered(seq[k]):
-                    hidden += 1  # the motion was a popup's arrival or departure
-                    continue
-                todo.append((name, side, prepare(seq[k])))
-                rests += 1
-            if rests == 2:
-                bracketed.add(name)
-            elif rests == 1 and hidden == 1:
-                looks.hidden.add(name)
-        if not todo:
-            return looks
-        reads = self._reader.read([crop for _, _, crop in todo])
-        self.times.reads += len(reads)
-        rest: tuple[dict[str, float], dict[str, float]] = ({}, {})
-        for (name, side, _), look in zip(todo, reads, strict=True):
-            strong = self._trackers[name].s.strong_char
-            parsed = self._parse(name, look.value_text)
-            if parsed.value is None or not self._certain(name, look):
-                continue
-            rest[side][name] = parsed.value
-            raw, first = results[name]
-            if raw.agrees_with(look, strong, prefix=not first.ok):
-                (looks.before if side else looks.after)[name] = parsed.value
-        for name in bracketed:
-            hi, lo = rest[0].get(name), rest[1].get(name)
-            if lo is None or hi is None or not self._one_step(name, lo, hi):
-                continue
-            looks.before[name], looks.after[name] = lo, hi
-            first = results[name][1]
-            if first.ok and first.value not in (lo, hi):
-                looks.mixed.add(name)
-        return looks
-
     def _certain(self, meter: str, raw: RawRead) -> bool:
-        """Whether the model was sure of every digit and saw no stray glyph."""
-        strong = self._trackers[meter].s.strong_char
-        return (raw.weakest is None or raw.weakest >= strong) and not raw.stray
+        return certain(raw, self._trackers[meter].s.strong_char)
 
-    def _one_step(self, meter: str, old: float, new: float) -> bool:
-        """Whether a meter can go from ``old`` to ``new`` in one motion of its display:
-        equal (a popup passed by) or a rise its growth rule allows within a second."""
-        growth = self._trackers[meter].s.growth
-        return old <= new and consistent(Point(0.0, old), Point(1.0, new), growth)
+    def _reader_failed(
+        self, frame: Frame, crops: dict[str, Image], exc: Exception
+    ) -> dict[str, tuple[RawRead, ParseResult]]:
+        """Save a replay bundle and give every meter of the sample an unreadable result."""
+        reader = getattr(self._reader, "name", type(self._reader).__name__)
+        bundle = None
+        if not isinstance(exc, CircuitOpen):  # a refusal, not a failure to replay
+            bundle = self.failures.reader_failed(frame, crops, exc, reader=str(reader))
+        log.warning("frame %d: reader failed (%s); the run goes on", frame.index, exc)
+        why = f"reader failed: {exc}" + (f"; replay failures/{bundle}" if bundle else "")
+        return {m: (RawRead(text="", confidence=0.0), ParseResult(None, reason=why)) for m in crops}
+
+    def _track(
+        self, frame: Frame, meter: str, obs: Observation, crop: Image
+    ) -> tuple[list[Reading], list[Event]]:
+        """Update a meter's tracker; if the update raises, save a replay bundle, put the
+        tracker back as it was, and give it the sample as unreadable instead."""
+        tracker = self._trackers[meter]
+        before = pickle.dumps(tracker, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            return tracker.update(obs)
+        except Exception as exc:
+            bundle = self.failures.tracker_failed(frame, meter, crop, before, obs, exc)
+            log.warning("frame %d, meter %s: tracker failed (%s)", frame.index, meter, exc)
+            restored: MeterTracker = pickle.loads(before)
+            self._trackers[meter] = tracker = restored
+            why = f"tracker failed: {exc}" + (f"; replay failures/{bundle}" if bundle else "")
+            return tracker.update(replace(obs, parsed=ParseResult(None, reason=why)))
 
     def _process(self, sample: _Sample, aligner: _Aligner) -> Batch:
         clock, times = self._clock, self.times
@@ -532,10 +477,23 @@ class Pipeline:
         t1 = clock()
         assert self._reader is not None
         reads_before = self._chooser.reads
-        results = self._chooser.read(self._reader, crops, self._parse)
-        times.reads += self._chooser.reads - reads_before
-        covered = {name: self._palettes[name].covered(crops[name]) for name in self.meters}
-        looks = self._second_looks(sample, crops, results, covered)
+        try:
+            results = self._chooser.read(self._reader, crops, self._parse)
+            covered = {name: self._palettes[name].covered(crops[name]) for name in self.meters}
+            looks = self._looks(
+                self._reader,
+                crops,
+                sample.following,
+                sample.preceding,
+                results,
+                covered,
+                {m: t.s for m, t in self._trackers.items()},
+            )
+        except Exception as exc:  # one sample's failure must not end a week-long run
+            results = self._reader_failed(frame, crops, exc)
+            covered = dict.fromkeys(self.meters, False)
+            looks = Looks()
+        times.reads += self._chooser.reads - reads_before + self._looks.take_reads()
         t2 = clock()
         events: list[Event] = []
         for name in self.meters:
@@ -557,7 +515,7 @@ class Pipeline:
                 doubted=name in looks.mixed or raw.stray,
                 rest_hidden=name in looks.hidden,
             )
-            r, e = self._trackers[name].update(obs)
+            r, e = self._track(frame, name, obs, crops[name])
             aligner.add(r)
             events += e
         self._evidence.remember(frame.index, crops)

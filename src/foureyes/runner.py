@@ -34,6 +34,7 @@ from rich.table import Table
 from foureyes import checkpoint
 from foureyes.config import Config
 from foureyes.errors import OutputError, redact_url
+from foureyes.failures import FailureRecorder
 from foureyes.model import Event, Reading, Status
 from foureyes.pipeline import Pipeline
 from foureyes.readers.base import Reader
@@ -72,7 +73,7 @@ class RunResult:
 
 # What a run puts in its folder: a folder of only these is one of ours.
 _OURS = {".lock", STORE, f"{STORE}-wal", f"{STORE}-shm", "readings.jsonl", "events.jsonl"}
-_OURS |= {"evidence", "summary.json"}
+_OURS |= {"evidence", "summary.json", "failures"}
 
 
 def _resumable(out: Path, config: Config, source: str) -> RunRecord | None:
@@ -176,6 +177,9 @@ def run(
         clock=clock,
         resume=state,
         resume_gap=gap,
+        failures=FailureRecorder(
+            out / "failures", config=config.model_dump(mode="json"), versions=versions
+        ),
     )
     info = pipeline.open()
     try:
@@ -267,6 +271,10 @@ def _run(
             "reads_per_second": round(t.reads / wall, 2) if wall > 0 else None,
             "ms_per_read": round(1000 * t.read / t.reads, 2) if t.reads else None,
             "latest": {m: r.value for m, r in sorted(tally.latest.items())},
+            "failures": {
+                "saved": pipeline.failures.saved,
+                "not_saved": pipeline.failures.unsaved,
+            },
             "versions": run_info.versions,
         }
         files.close(summary)

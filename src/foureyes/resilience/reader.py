@@ -228,21 +228,22 @@ class ResilientReader:
         neighbour, so the result is refused rather than trimmed or padded.
         """
         if not isinstance(result, list | tuple):
-            self._refuse(f"returned a {type(result).__name__} instead of a list of RawRead")
+            self._refuse(f"returned a {type(result).__name__} instead of a list of RawRead", result)
         if len(result) != expected:
-            self._refuse(f"returned {len(result)} results for {expected} crops")
+            self._refuse(f"returned {len(result)} results for {expected} crops", result)
         wrong = sorted({type(r).__name__ for r in result if not isinstance(r, RawRead)})
         if wrong:
-            self._refuse(f"returned {', '.join(wrong)} where RawRead belongs")
+            self._refuse(f"returned {', '.join(wrong)} where RawRead belongs", result)
         return [r if r.reader else dataclasses.replace(r, reader=self.name) for r in result]
 
-    def _refuse(self, problem: str) -> NoReturn:
+    def _refuse(self, problem: str, result: object) -> NoReturn:
         with self._lock:
             self._garbage += 1
         raise ReaderError(
             f"{problem}; the reader breaks the Reader protocol (one RawRead per crop, "
             "in order): fix or replace it",
             reader=self.name,
+            response=repr(result)[:10_000],
         )
 
     def _finished(self, elapsed: float, *, timeout: bool = False) -> None:
