@@ -4,6 +4,7 @@ video, real SQLite, real processes."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import random
@@ -132,3 +133,16 @@ def test_another_config_cannot_resume(clip: DemoVideo, tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "different config" in result.stderr
+
+
+def test_a_second_process_is_refused_while_one_runs(clip: DemoVideo, tmp_path: Path) -> None:
+    """Two runs appending to one store would interleave lines: the second is refused."""
+    out = tmp_path / "out"
+    out.mkdir()
+    with (out / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # as a running foureyes holds it
+        proc = start(clip, out)
+        _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2
+    assert "another foureyes run is writing to it" in err
+    assert sorted(p.name for p in out.iterdir()) == [".lock"]
