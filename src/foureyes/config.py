@@ -17,10 +17,20 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from foureyes.errors import ConfigError
 from foureyes.model import MeterKind, Region
 
-__all__ = ["Config", "EventsConfig", "MeterConfig", "ReaderConfig", "SourceConfig", "load_config"]
+__all__ = [
+    "DEFAULT_READER",
+    "BreakerConfig",
+    "Config",
+    "EventsConfig",
+    "MeterConfig",
+    "ReaderConfig",
+    "SourceConfig",
+    "load_config",
+]
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+DEFAULT_READER = "default"  # the ``reader`` key's name in a meter's chain
 
 
 class SourceConfig(BaseModel):
@@ -43,6 +53,15 @@ class MeterConfig(BaseModel):
     min_confidence: float = Field(default=0.6, ge=0, le=1)
     reset_min_drop: float = Field(default=0.01, gt=0, lt=1)
     reset_to: list[float] = Field(default_factory=list, max_length=16)
+    # the fallback chain: names under ``readers`` (or "default", the ``reader`` key), in order
+    readers: list[str] = Field(default_factory=lambda: [DEFAULT_READER], min_length=1)
+
+    @field_validator("readers")
+    @classmethod
+    def _distinct_readers(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError("a reader may appear only once in a meter's chain")
+        return v
 
     @field_validator("region")
     @classmethod
@@ -82,11 +101,33 @@ class EventsConfig(BaseModel):
     reset_confirm_seconds: float = Field(default=1.5, ge=0)
 
 
+class BreakerConfig(BaseModel):
+    """A reader's circuit breaker, in resilience4j's terms (see resilience/breaker.py)."""
+
+    model_config = _STRICT
+
+    window_size: int = Field(default=20, ge=1, le=10_000)
+    minimum_calls: int = Field(default=10, ge=1, le=10_000)
+    failure_rate_threshold: float = Field(default=50.0, gt=0, le=100)
+    slow_call_rate_threshold: float = Field(default=100.0, gt=0, le=100)
+    slow_call_duration: PositiveFloat = 60.0
+    wait_in_open: float = Field(default=30.0, ge=0)
+    permitted_calls_in_half_open: int = Field(default=3, ge=1, le=1000)
+    max_wait_in_half_open: float = Field(default=0.0, ge=0)
+
+
 class ReaderConfig(BaseModel):
+    """One model endpoint: which reader, and how its calls are guarded."""
+
     model_config = _STRICT
 
     name: str = "rapidocr"
     threads: int = Field(default=0, ge=0, le=64)
+    timeout: PositiveFloat | None = 10.0  # seconds per attempt; null: no limit
+    retries: int = Field(default=2, ge=0, le=20)
+    backoff_initial: float = Field(default=0.1, ge=0)
+    backoff_max: float = Field(default=2.0, ge=0)
+    breaker: BreakerConfig = Field(default_factory=BreakerConfig)
 
 
 class TrackingConfig(BaseModel):
@@ -106,6 +147,7 @@ class Config(BaseModel):
     meters: dict[str, MeterConfig] = Field(min_length=1)
     events: EventsConfig = Field(default_factory=EventsConfig)
     reader: ReaderConfig = Field(default_factory=ReaderConfig)
+    readers: dict[str, ReaderConfig] = Field(default_factory=dict, max_length=16)
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
     path: Path | None = Field(default=None, exclude=True)
 
@@ -128,6 +170,24 @@ class Config(BaseModel):
             if any(not math.isfinite(t) for t in values):
                 raise ValueError(f"events.thresholds.{name} must be finite numbers")
         return self
+
+    @model_validator(mode="after")
+    def _chains_name_readers(self) -> Config:
+        if DEFAULT_READER in self.readers:
+            raise ValueError(f"readers.{DEFAULT_READER}: that name is the 'reader' key's")
+        known = {DEFAULT_READER, *self.readers}
+        for name, meter in self.meters.items():
+            for r in meter.readers:
+                if r not in known:
+                    raise ValueError(
+                        f"meters.{name}.readers names unknown reader {r!r} "
+                        f"(readers: {', '.join(sorted(known))})"
+                    )
+        return self
+
+    def reader_config(self, name: str) -> ReaderConfig:
+        """The endpoint called ``name`` in meters' chains."""
+        return self.reader if name == DEFAULT_READER else self.readers[name]
 
     @property
     def base_dir(self) -> Path:

@@ -162,6 +162,7 @@ class Reading:
     confidence: float
     status: Status
     reason: str = ""
+    reader: str = ""  # the reader that served the read, when a chain has several
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -175,6 +176,8 @@ class Reading:
         }
         if self.reason:
             out["reason"] = self.reason
+        if self.reader:
+            out["reader"] = self.reader
         return out
 
 

@@ -25,12 +25,14 @@ from foureyes.config import Config
 from foureyes.errors import CircuitOpen
 from foureyes.failures import FailureRecorder
 from foureyes.model import Event, Frame, Image, RawRead, Reading
-from foureyes.readers.base import Reader, create_reader
+from foureyes.readers.base import Reader
 from foureyes.readers.choose import PreparationChooser
 from foureyes.readers.crop import MeterCrop
 from foureyes.readers.looks import Looks, SecondLooks, certain
 from foureyes.readers.occlusion import Palette
 from foureyes.readers.parse import ParseResult, parse_value
+from foureyes.readers.route import MeterReaders
+from foureyes.resilience.build import build_readers
 from foureyes.sources import open_source
 from foureyes.sources.base import FrameSource, SourceInfo
 from foureyes.sources.sampling import Sampler
@@ -178,6 +180,7 @@ class Pipeline:
         self.stop = stop or threading.Event()
         self._clock = clock
         self._reader = reader
+        self._readers: MeterReaders | None = None
         self._source: FrameSource | None = None
         self._queue_size = queue_size
         self.info: SourceInfo | None = None
@@ -241,11 +244,9 @@ class Pipeline:
         try:
             info = source.open()
             self.config.check_frame_size(info.width, info.height)
-            if self._reader is None:
-                self._reader = create_reader(
-                    self.config.reader.name, threads=self.config.reader.threads
-                )
-            self._reader.warmup()
+            if self._readers is None:
+                self._readers = build_readers(self.config, override=self._reader)
+            self._readers.warmup()
         except BaseException:
             source.close()
             raise
@@ -266,7 +267,9 @@ class Pipeline:
             self._thread = None
         if self._source is not None:
             self._source.close()
-        if self._reader is not None:
+        if self._readers is not None:
+            self._readers.close()
+        elif self._reader is not None:
             self._reader.close()
 
     def __enter__(self) -> Pipeline:
@@ -325,7 +328,7 @@ class Pipeline:
         the start (decoding costs a fraction of reading) and the samples already done only
         refill the evidence and second-look windows."""
         self.open()
-        assert self._source is not None and self._reader is not None
+        assert self._source is not None and self._readers is not None
         frames: queue.Queue[object] = queue.Queue(maxsize=self._queue_size)
         self._thread = threading.Thread(
             target=self._produce, args=(self._source, frames), name="foureyes-decode", daemon=True
@@ -444,7 +447,7 @@ class Pipeline:
         self, frame: Frame, crops: dict[str, Image], exc: Exception
     ) -> dict[str, tuple[RawRead, ParseResult]]:
         """Save a replay bundle and give every meter of the sample an unreadable result."""
-        reader = getattr(self._reader, "name", type(self._reader).__name__)
+        reader = self._readers.name if self._readers is not None else "?"
         bundle = None
         if not isinstance(exc, CircuitOpen):  # a refusal, not a failure to replay
             bundle = self.failures.reader_failed(frame, crops, exc, reader=str(reader))
@@ -475,13 +478,13 @@ class Pipeline:
         t0 = clock()
         crops = {name: cut.cut(frame.image) for name, cut in self._crops.items()}
         t1 = clock()
-        assert self._reader is not None
+        assert self._readers is not None
         reads_before = self._chooser.reads
         try:
-            results = self._chooser.read(self._reader, crops, self._parse)
+            results = self._chooser.read(self._readers, crops, self._parse)
             covered = {name: self._palettes[name].covered(crops[name]) for name in self.meters}
             looks = self._looks(
-                self._reader,
+                self._readers,
                 crops,
                 sample.following,
                 sample.preceding,
@@ -514,6 +517,7 @@ class Pipeline:
                 look_back=looks.before.get(name),
                 doubted=name in looks.mixed or raw.stray,
                 rest_hidden=name in looks.hidden,
+                reader=raw.reader,
             )
             r, e = self._track(frame, name, obs, crops[name])
             aligner.add(r)

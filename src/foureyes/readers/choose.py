@@ -19,6 +19,7 @@ from foureyes.model import Image, RawRead
 from foureyes.readers.base import Reader
 from foureyes.readers.crop import PREPARATIONS
 from foureyes.readers.parse import ParseResult
+from foureyes.readers.route import MeterReaders
 
 __all__ = ["PreparationChooser"]
 
@@ -52,10 +53,12 @@ class PreparationChooser:
         return PREPARATIONS[self._state[meter].preferred][1]
 
     def read(
-        self, reader: Reader, crops: dict[str, Image], parse: Parse
+        self, reader: Reader | MeterReaders, crops: dict[str, Image], parse: Parse
     ) -> dict[str, tuple[RawRead, ParseResult]]:
         """Read every meter once (more while calibrating or falling back), in one batch
-        per attempt."""
+        per attempt and reader."""
+        if not isinstance(reader, MeterReaders):
+            reader = MeterReaders.uniform(reader, self.meters)
         jobs: list[tuple[str, int]] = []
         for m in self.meters:
             st = self._state[m]
@@ -85,11 +88,17 @@ class PreparationChooser:
         return out
 
     def _run(
-        self, reader: Reader, crops: dict[str, Image], jobs: list[tuple[str, int]], parse: Parse
+        self,
+        reader: MeterReaders,
+        crops: dict[str, Image],
+        jobs: list[tuple[str, int]],
+        parse: Parse,
     ) -> dict[tuple[str, int], tuple[RawRead, ParseResult]]:
         if not jobs:
             return {}
-        raws = reader.read([PREPARATIONS[w][1](crops[m]) for m, w in jobs])
+        raws = reader.read_for(
+            [m for m, _ in jobs], [PREPARATIONS[w][1](crops[m]) for m, w in jobs]
+        )
         self.reads += len(raws)
         return {
             job: (raw, parse(job[0], raw.value_text)) for job, raw in zip(jobs, raws, strict=True)

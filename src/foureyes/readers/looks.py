@@ -12,10 +12,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from foureyes.model import Image, RawRead
-from foureyes.readers.base import Reader
 from foureyes.readers.choose import PreparationChooser
 from foureyes.readers.occlusion import Palette
 from foureyes.readers.parse import ParseResult
+from foureyes.readers.route import MeterReaders
 from foureyes.readers.settle import moving_throughout, settled_index
 from foureyes.tracking.rules import Point, consistent
 from foureyes.tracking.tracker import TrackerSettings
@@ -63,7 +63,7 @@ class SecondLooks:
 
     def __call__(
         self,
-        reader: Reader,
+        reader: MeterReaders,
         crops: dict[str, Image],
         following: Sequence[dict[str, Image]],
         preceding: Sequence[dict[str, Image]],
@@ -116,7 +116,7 @@ class SecondLooks:
                 looks.hidden.add(name)
         if not todo:
             return looks
-        reads = reader.read([crop for _, _, crop in todo])
+        reads = reader.read_for([m for m, _, _ in todo], [crop for _, _, crop in todo])
         self._reads += len(reads)
         rest: tuple[dict[str, float], dict[str, float]] = ({}, {})
         for (name, side, _), look in zip(todo, reads, strict=True):

@@ -87,6 +87,8 @@ class ResilientReader:
 
     ``warmup`` calls the inner reader directly, without timeout or breaker: a model that
     cannot load should stop the run with its own error before anything is written.
+    ``relabel`` names every RawRead after this wrapper (a config's endpoint name), even one
+    the model named itself.
     """
 
     def __init__(
@@ -100,8 +102,10 @@ class ResilientReader:
         latency_window: int = 100,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        relabel: bool = False,
     ) -> None:
         self.name = name if name is not None else inner.name
+        self._relabel = relabel
         self.inner = inner
         self.policy = policy if policy is not None else CallPolicy()
         self.breaker = breaker if breaker is not None else CircuitBreaker(self.name, clock=clock)
@@ -234,7 +238,10 @@ class ResilientReader:
         wrong = sorted({type(r).__name__ for r in result if not isinstance(r, RawRead)})
         if wrong:
             self._refuse(f"returned {', '.join(wrong)} where RawRead belongs", result)
-        return [r if r.reader else dataclasses.replace(r, reader=self.name) for r in result]
+        return [
+            r if r.reader and not self._relabel else dataclasses.replace(r, reader=self.name)
+            for r in result
+        ]
 
     def _refuse(self, problem: str, result: object) -> NoReturn:
         with self._lock:

@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS readings (
     confidence REAL NOT NULL,
     status TEXT NOT NULL,
     reason TEXT NOT NULL DEFAULT '',
+    reader TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (run_id, meter, frame)
 );
 CREATE INDEX IF NOT EXISTS readings_meter_ts ON readings(meter, ts);
@@ -173,7 +174,7 @@ class SQLiteSink:
             db.execute("BEGIN IMMEDIATE")
             for r in readings:
                 cur = db.execute(
-                    "INSERT OR IGNORE INTO readings VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT OR IGNORE INTO readings VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         self._run_id,
                         seq + 1,
@@ -185,6 +186,7 @@ class SQLiteSink:
                         r.confidence,
                         str(r.status),
                         r.reason,
+                        r.reader,
                     ),
                 )
                 if cur.rowcount:
@@ -245,12 +247,13 @@ class SQLiteSink:
     def readings(self) -> Iterator[Reading]:
         """This run's readings in the order they were committed."""
         rows = self._require().execute(
-            "SELECT ts, frame, meter, value, text, confidence, status, reason FROM readings "
+            "SELECT ts, frame, meter, value, text, confidence, status, reason, reader "
+            "FROM readings "
             "WHERE run_id = ? ORDER BY seq",
             (self._run_id,),
         )
-        for ts, frame, meter, value, text, conf, status, reason in rows:
-            yield Reading(ts, frame, meter, value, text, conf, Status(status), reason)
+        for ts, frame, meter, value, text, conf, status, reason, reader in rows:
+            yield Reading(ts, frame, meter, value, text, conf, Status(status), reason, reader)
 
     def events(self) -> Iterator[Event]:
         """This run's events in the order they were committed."""

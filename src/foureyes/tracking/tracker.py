@@ -41,6 +41,7 @@ class Observation:
     doubted: bool = False
     # one side's rest was hidden by a popup, so the other side's look is all there is
     rest_hidden: bool = False
+    reader: str = ""  # which reader of the meter's chain served the read
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,6 +424,7 @@ def _reading(meter: str, w: _Item) -> Reading:
         confidence=w.obs.confidence,
         status=w.status,
         reason=w.reason,
+        reader=w.obs.reader,
     )
 
 
