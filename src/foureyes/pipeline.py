@@ -284,6 +284,11 @@ class Pipeline:
     ) -> None:
         self.close()
 
+    def reader_stats(self) -> dict[str, dict[str, object]]:
+        """Each reader endpoint's calls, failures, retries, timeouts, breaker state and
+        latency percentiles (over its last 100 calls)."""
+        return self._readers.stats() if self._readers is not None else {}
+
     @property
     def decoded(self) -> int:
         return self._source.decoded if self._source is not None else 0

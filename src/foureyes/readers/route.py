@@ -8,6 +8,7 @@ reader of their meter, each group read in one batch, and the results put back in
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from foureyes.model import Image, RawRead
 from foureyes.readers.base import Reader
@@ -51,6 +52,31 @@ class MeterReaders:
             for i, raw in zip(idx, reader.read([crops[i] for i in idx]), strict=True):
                 out[i] = raw
         return [r for r in out if r is not None]
+
+    def stats(self) -> dict[str, dict[str, Any]]:
+        """Each owned reader's health (those that keep stats), for summaries and metrics."""
+        out: dict[str, dict[str, Any]] = {}
+        for reader in self._owned:
+            stats = getattr(reader, "stats", None)
+            if stats is None:
+                continue
+            st = stats()
+            lat = sorted(st.latencies)
+            out[reader.name] = {
+                "state": str(st.state),
+                "calls": st.calls,
+                "failures": st.failures,
+                "attempts": st.attempts,
+                "retries": st.retries,
+                "timeouts": st.timeouts,
+                "garbage": st.garbage,
+                "rejected": st.rejected,
+                "p50_ms": round(1000 * lat[len(lat) // 2], 2) if lat else None,
+                "p95_ms": round(1000 * lat[min(len(lat) - 1, int(len(lat) * 0.95))], 2)
+                if lat
+                else None,
+            }
+        return out
 
     def close(self) -> None:
         """Close every owned reader, even if closing one fails; the first error is raised."""
