@@ -40,6 +40,7 @@ class SourceConfig(BaseModel):
     fps: PositiveFloat = 2.0
     startup_timeout: PositiveFloat = 30.0
     no_frame_timeout: PositiveFloat = 10.0
+    frozen_after: PositiveFloat | None = 60.0  # seconds of an unchanged picture; null: off
 
 
 class MeterConfig(BaseModel):

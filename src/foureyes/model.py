@@ -56,6 +56,8 @@ class EventType(enum.StrEnum):
     RESET = "reset"
     THRESHOLD = "threshold"
     JUMP = "jump"  # a persistent rise faster than the meter grows
+    SOURCE_FROZEN = "source_frozen"  # frames keep coming, the picture stopped changing
+    SOURCE_RESUMED = "source_resumed"  # the picture changes again
 
 
 @dataclass(frozen=True, slots=True)

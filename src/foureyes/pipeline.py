@@ -22,9 +22,9 @@ from PIL import Image as PILImage
 
 from foureyes.checkpoint import PipelineState
 from foureyes.config import Config
-from foureyes.errors import CircuitOpen
+from foureyes.errors import CircuitOpen, redact_url
 from foureyes.failures import FailureRecorder
-from foureyes.model import Event, Frame, Image, RawRead, Reading
+from foureyes.model import Event, EventType, Frame, Image, RawRead, Reading
 from foureyes.readers.base import Reader
 from foureyes.readers.choose import PreparationChooser
 from foureyes.readers.crop import MeterCrop
@@ -36,8 +36,9 @@ from foureyes.resilience.build import build_readers
 from foureyes.sources import open_source
 from foureyes.sources.base import FrameSource, SourceInfo
 from foureyes.sources.sampling import Sampler
+from foureyes.sources.watchdog import FrozenDetector, Watch
 from foureyes.tracking.rules import Growth
-from foureyes.tracking.tracker import MeterTracker, Observation, TrackerSettings
+from foureyes.tracking.tracker import MeterTracker, Observation, TrackerSettings, event_id
 
 __all__ = ["Batch", "Pipeline", "StageTimes"]
 
@@ -203,6 +204,8 @@ class Pipeline:
         self._last: tuple[int, float] = (-1, 0.0)
         self._resume = resume
         self._resume_gap = resume_gap
+        after = config.source.frozen_after
+        self._watch = FrozenDetector(after) if after is not None else None
         self.failures = failures or FailureRecorder(
             None, config=config.model_dump(mode="json"), versions=dict
         )
@@ -356,8 +359,14 @@ class Pipeline:
             if seen <= done:
                 crops = {name: cut.cut(item.frame.image) for name, cut in self._crops.items()}
                 self._evidence.remember(item.frame.index, crops)
+                if self._watch is not None:  # its events were committed before the crash
+                    self._watch.update(item.frame.image, item.frame.ts)
                 continue
             batch = self._process(item, aligner)
+            if self._watch is not None:
+                change = self._watch.update(item.frame.image, item.frame.ts)
+                if change is not None:
+                    batch = replace(batch, events=(*batch.events, self._source_event(change, item)))
             self._samples += 1
             self._last = (item.frame.index, item.frame.ts)
             yield replace(batch, sample=self._samples)
@@ -375,6 +384,41 @@ class Pipeline:
             tuple(self._evidence.attach(e) for e in events),
             sample=self._samples,
         )
+
+    def _source_event(self, change: Watch, sample: _Sample) -> Event:
+        frame = sample.frame
+        kind = EventType(change.value)
+        assert self._watch is not None
+        log.warning("%s at frame %d (%.1f s)", kind, frame.index, frame.ts)
+        return Event(
+            id=event_id("", kind, frame.index),
+            ts=frame.ts,
+            frame=frame.index,
+            meter="",
+            type=kind,
+            before=None,
+            after=None,
+            detail={"source": redact_url(self.uri)}
+            | (
+                {"still_seconds": round(self._watch.frozen_after, 3)}
+                if change is Watch.FROZEN
+                else {}
+            ),
+        )
+
+    def source_stats(self) -> dict[str, object]:
+        """How the source has fared: reconnects and stalls (live streams), frozen
+        stretches, and their rates per hour of stream time."""
+        src = self._source
+        reconnects = int(getattr(src, "reconnects", 0))
+        stalls = int(getattr(src, "stalls", 0))
+        frozen = self._watch.stalls if self._watch is not None else 0
+        hours = max(self._last[1], 0.0) / 3600
+        per_hour = {
+            "reconnects": round(reconnects / hours, 2) if hours else None,
+            "stalls": round((stalls + frozen) / hours, 2) if hours else None,
+        }
+        return {"reconnects": reconnects, "stalls": stalls, "frozen": frozen, "per_hour": per_hour}
 
     def _live_resume(self) -> bool:
         return self.info is not None and self.info.live

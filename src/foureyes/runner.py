@@ -271,6 +271,7 @@ def _run(
             "reads_per_second": round(t.reads / wall, 2) if wall > 0 else None,
             "ms_per_read": round(1000 * t.read / t.reads, 2) if t.reads else None,
             "latest": {m: r.value for m, r in sorted(tally.latest.items())},
+            "source_health": pipeline.source_stats(),
             "readers": pipeline.reader_stats(),
             "failures": {
                 "saved": pipeline.failures.saved,
