@@ -33,6 +33,15 @@ PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 DEFAULT_READER = "default"  # the ``reader`` key's name in a meter's chain
 
 
+class FallbackSourceConfig(BaseModel):
+    """A standby source: a second capture of the same screen."""
+
+    model_config = _STRICT
+
+    uri: str = Field(min_length=1)
+    after: PositiveFloat = 15.0  # seconds the primary may deliver nothing before it serves
+
+
 class SourceConfig(BaseModel):
     model_config = _STRICT
 
@@ -41,6 +50,7 @@ class SourceConfig(BaseModel):
     startup_timeout: PositiveFloat = 30.0
     no_frame_timeout: PositiveFloat = 10.0
     frozen_after: PositiveFloat | None = 60.0  # seconds of an unchanged picture; null: off
+    fallback: FallbackSourceConfig | None = None
 
 
 class MeterConfig(BaseModel):

@@ -58,6 +58,7 @@ class EventType(enum.StrEnum):
     JUMP = "jump"  # a persistent rise faster than the meter grows
     SOURCE_FROZEN = "source_frozen"  # frames keep coming, the picture stopped changing
     SOURCE_RESUMED = "source_resumed"  # the picture changes again
+    SOURCE_SWITCHED = "source_switched"  # the standby source took over, or handed back
 
 
 @dataclass(frozen=True, slots=True)

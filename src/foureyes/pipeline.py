@@ -22,9 +22,9 @@ from PIL import Image as PILImage
 
 from foureyes.checkpoint import PipelineState
 from foureyes.config import Config
-from foureyes.errors import CircuitOpen, redact_url
+from foureyes.errors import CircuitOpen
 from foureyes.failures import FailureRecorder
-from foureyes.model import Event, EventType, Frame, Image, RawRead, Reading
+from foureyes.model import Event, Frame, Image, RawRead, Reading
 from foureyes.readers.base import Reader
 from foureyes.readers.choose import PreparationChooser
 from foureyes.readers.crop import MeterCrop
@@ -35,10 +35,11 @@ from foureyes.readers.route import MeterReaders
 from foureyes.resilience.build import build_readers
 from foureyes.sources import open_source
 from foureyes.sources.base import FrameSource, SourceInfo
+from foureyes.sources.failover import FailoverSource
 from foureyes.sources.sampling import Sampler
-from foureyes.sources.watchdog import FrozenDetector, Watch
+from foureyes.sources.watchdog import SourceMonitor
 from foureyes.tracking.rules import Growth
-from foureyes.tracking.tracker import MeterTracker, Observation, TrackerSettings, event_id
+from foureyes.tracking.tracker import MeterTracker, Observation, TrackerSettings
 
 __all__ = ["Batch", "Pipeline", "StageTimes"]
 
@@ -205,7 +206,7 @@ class Pipeline:
         self._resume = resume
         self._resume_gap = resume_gap
         after = config.source.frozen_after
-        self._watch = FrozenDetector(after) if after is not None else None
+        self._monitor = SourceMonitor(self.uri, frozen_after=after)
         self.failures = failures or FailureRecorder(
             None, config=config.model_dump(mode="json"), versions=dict
         )
@@ -236,14 +237,22 @@ class Pipeline:
             return self.info
         src = self.config.source
         self._dense = self.config.tracking.second_look and not self._is_folder()
-        source = open_source(
-            self.uri,
-            sample_fps=_DENSE if self._dense else src.fps,
-            base_dir=self.config.base_dir,
-            startup_timeout=src.startup_timeout,
-            no_frame_timeout=src.no_frame_timeout,
-            stop=self.stop,
-        )
+
+        def opened(uri: str) -> FrameSource:
+            return open_source(
+                uri,
+                sample_fps=_DENSE if self._dense else src.fps,
+                base_dir=self.config.base_dir,
+                startup_timeout=src.startup_timeout,
+                no_frame_timeout=src.no_frame_timeout,
+                stop=self.stop,
+            )
+
+        source = opened(self.uri)
+        if src.fallback is not None:
+            source = FailoverSource(
+                source, opened(src.fallback.uri), after=src.fallback.after, stop=self.stop
+            )
         try:
             info = source.open()
             self.config.check_frame_size(info.width, info.height)
@@ -359,14 +368,12 @@ class Pipeline:
             if seen <= done:
                 crops = {name: cut.cut(item.frame.image) for name, cut in self._crops.items()}
                 self._evidence.remember(item.frame.index, crops)
-                if self._watch is not None:  # its events were committed before the crash
-                    self._watch.update(item.frame.image, item.frame.ts)
+                self._monitor.observe(item.frame)  # its events were committed before
                 continue
             batch = self._process(item, aligner)
-            if self._watch is not None:
-                change = self._watch.update(item.frame.image, item.frame.ts)
-                if change is not None:
-                    batch = replace(batch, events=(*batch.events, self._source_event(change, item)))
+            noticed = self._monitor.observe(item.frame)
+            if noticed:
+                batch = replace(batch, events=(*batch.events, *noticed))
             self._samples += 1
             self._last = (item.frame.index, item.frame.ts)
             yield replace(batch, sample=self._samples)
@@ -385,40 +392,9 @@ class Pipeline:
             sample=self._samples,
         )
 
-    def _source_event(self, change: Watch, sample: _Sample) -> Event:
-        frame = sample.frame
-        kind = EventType(change.value)
-        assert self._watch is not None
-        log.warning("%s at frame %d (%.1f s)", kind, frame.index, frame.ts)
-        return Event(
-            id=event_id("", kind, frame.index),
-            ts=frame.ts,
-            frame=frame.index,
-            meter="",
-            type=kind,
-            before=None,
-            after=None,
-            detail={"source": redact_url(self.uri)}
-            | (
-                {"still_seconds": round(self._watch.frozen_after, 3)}
-                if change is Watch.FROZEN
-                else {}
-            ),
-        )
-
     def source_stats(self) -> dict[str, object]:
-        """How the source has fared: reconnects and stalls (live streams), frozen
-        stretches, and their rates per hour of stream time."""
-        src = self._source
-        reconnects = int(getattr(src, "reconnects", 0))
-        stalls = int(getattr(src, "stalls", 0))
-        frozen = self._watch.stalls if self._watch is not None else 0
-        hours = max(self._last[1], 0.0) / 3600
-        per_hour = {
-            "reconnects": round(reconnects / hours, 2) if hours else None,
-            "stalls": round((stalls + frozen) / hours, 2) if hours else None,
-        }
-        return {"reconnects": reconnects, "stalls": stalls, "frozen": frozen, "per_hour": per_hour}
+        """How the source has fared (see :meth:`SourceMonitor.stats`)."""
+        return self._monitor.stats(self._source, self._last[1])
 
     def _live_resume(self) -> bool:
         return self.info is not None and self.info.live

@@ -11,14 +11,19 @@ when it changes.
 from __future__ import annotations
 
 import enum
+import logging
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-from foureyes.model import Image
+from foureyes.errors import redact_url
+from foureyes.model import Event, EventType, Frame, Image
+from foureyes.tracking.tracker import event_id
 
-__all__ = ["FrozenDetector", "Watch"]
+__all__ = ["FrozenDetector", "SourceMonitor", "Watch"]
+
+log = logging.getLogger(__name__)
 
 _THUMB = (64, 36)  # width, height: enough to see any change on a meter board
 
@@ -71,6 +76,66 @@ class FrozenDetector:
     def still_for(self, ts: float) -> float:
         """Seconds of stream time the picture has not changed, as of ``ts``."""
         return ts - self._still_since if self._still_since is not None else 0.0
+
+
+class SourceMonitor:
+    """Turns what happens to a source into events: the picture freezing and moving again
+    (:class:`FrozenDetector`), and a switch between a primary and its standby (each frame
+    names the source it came from)."""
+
+    def __init__(self, uri: str, *, frozen_after: float | None) -> None:
+        self.uri = redact_url(uri)
+        self.watch = FrozenDetector(frozen_after) if frozen_after is not None else None
+        self._came_from: str | None = None
+
+    def observe(self, frame: Frame) -> list[Event]:
+        """The events this sample shows, in stream order."""
+        events: list[Event] = []
+        came_from, self._came_from = self._came_from, frame.source
+        if came_from is not None and came_from != frame.source:
+            log.warning("frame %d: reading %s instead of %s", frame.index, frame.source, came_from)
+            events.append(
+                _event(frame, EventType.SOURCE_SWITCHED, {"from": came_from, "to": frame.source})
+            )
+        change = self.watch.update(frame.image, frame.ts) if self.watch is not None else None
+        if change is not None:
+            log.warning("%s at frame %d (%.1f s)", change, frame.index, frame.ts)
+            detail: dict[str, object] = {"source": frame.source or self.uri}
+            if change is Watch.FROZEN and self.watch is not None:
+                detail["still_seconds"] = round(self.watch.frozen_after, 3)
+            events.append(_event(frame, EventType(change.value), detail))
+        return events
+
+    def stats(self, source: object, stream_seconds: float) -> dict[str, object]:
+        """Reconnects and stalls (live streams), frozen stretches, switches to and from a
+        standby, and the rates per hour of stream time."""
+        reconnects = int(getattr(source, "reconnects", 0))
+        stalls = int(getattr(source, "stalls", 0))
+        frozen = self.watch.stalls if self.watch is not None else 0
+        hours = max(stream_seconds, 0.0) / 3600
+        return {
+            "reconnects": reconnects,
+            "stalls": stalls,
+            "frozen": frozen,
+            "switches": int(getattr(source, "switches", 0)),
+            "per_hour": {
+                "reconnects": round(reconnects / hours, 2) if hours else None,
+                "stalls": round((stalls + frozen) / hours, 2) if hours else None,
+            },
+        }
+
+
+def _event(frame: Frame, kind: EventType, detail: dict[str, object]) -> Event:
+    return Event(
+        id=event_id("", kind, frame.index),
+        ts=frame.ts,
+        frame=frame.index,
+        meter="",
+        type=kind,
+        before=None,
+        after=None,
+        detail=detail,
+    )
 
 
 def _thumbnail(image: Image) -> npt.NDArray[np.float32]:
