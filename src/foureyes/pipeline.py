@@ -355,10 +355,17 @@ class Pipeline:
         clock, times = self._clock, self.times
         done = self._samples if self._resume is not None and not self._live_resume() else 0
         seen = 0
+        producer = self._thread
         while True:
             t0 = clock()
-            item = frames.get()
-            times.decode_wait += clock() - t0
+            try:
+                item = frames.get(timeout=0.2)
+            except queue.Empty:
+                if producer.is_alive():
+                    continue
+                break  # stopped while the queue was full: its end marker was dropped
+            finally:
+                times.decode_wait += clock() - t0
             if item is _END:
                 break
             if isinstance(item, _Failure):

@@ -181,6 +181,8 @@ class FailoverSource(SourceBase):
                 item = active.queue.get(timeout=0.1)
             except queue.Empty:
                 item = None
+            if item is _END and self._stop.is_set():
+                return
             if item is _END:
                 if active.error is not None and not isinstance(active.error, SourceError):
                     raise active.error

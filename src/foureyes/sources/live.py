@@ -169,6 +169,9 @@ class LiveSource(SourceBase):
         sampler = Sampler(self.sample_fps)
         try:
             while not self._halted():
+                # A stall is time spent waiting for the stream, not time the consumer took
+                # between frames (a model warming up, a slow read): the clock starts here.
+                self._last_frame_at = self._clock()
                 frame = self._first if self._first is not None else self._read()
                 self._first = None
                 if frame is None:
