@@ -3,7 +3,6 @@ paced like live streams, the primary taken down mid-run and brought back."""
 
 from __future__ import annotations
 
-import http.server
 import itertools
 import os
 import random
@@ -11,63 +10,16 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from rich.console import Console
 
 from foureyes import load_config
+from foureyes.demo.stream import PacedStream
 from foureyes.model import Frame
 from foureyes.runner import run
 from foureyes.sources import LiveSource
 from foureyes.sources.failover import FailoverSource
-
-
-class PacedStream(http.server.ThreadingHTTPServer):
-    """Serves an MPEG-TS clip in a loop at its own pace (3 s per loop) while ``up``; when
-    down, it hangs up on every client, as a crashed encoder behind a proxy does."""
-
-    daemon_threads = True
-
-    def __init__(self, data: bytes, seconds: float) -> None:
-        super().__init__(("127.0.0.1", 0), _PacedHandler)
-        self.data = data
-        self.seconds = seconds
-        self.up = threading.Event()
-        self.up.set()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/live.ts"
-
-
-class _PacedHandler(http.server.BaseHTTPRequestHandler):
-    server: PacedStream
-
-    def do_GET(self) -> None:
-        server = self.server
-        if not server.up.is_set():
-            self.close_connection = True
-            return  # no response at all: the client sees the connection close
-        self.send_response(200)
-        self.send_header("Content-Type", "video/mp2t")
-        self.send_header("Connection", "close")
-        self.end_headers()
-        chunks = 30
-        size = -(-len(server.data) // chunks)
-        try:
-            while server.up.is_set():
-                for k in range(chunks):
-                    if not server.up.is_set():
-                        return
-                    self.wfile.write(server.data[k * size : (k + 1) * size])
-                    self.wfile.flush()
-                    time.sleep(server.seconds / chunks)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 @pytest.fixture
@@ -75,16 +27,12 @@ def streams(media: dict[str, Path]) -> Iterator[Callable[[], PacedStream]]:
     servers: list[PacedStream] = []
 
     def start() -> PacedStream:
-        server = PacedStream(media["ts"].read_bytes(), seconds=3.0)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return server
+        servers.append(PacedStream.of_file(media["ts"], seconds=3.0).start())
+        return servers[-1]
 
     yield start
     for server in servers:
-        server.up.clear()
-        server.shutdown()
-        server.server_close()
+        server.stop()
 
 
 def live(url: str, stop: threading.Event, fps: float = 1000) -> LiveSource:
@@ -116,10 +64,10 @@ def test_standby_serves_while_the_primary_is_down(
             frames.append(frame)
             seen = {f.source for f in frames[-5:]}
             if phase == "primary" and len(frames) > 30:
-                primary.up.clear()  # the primary's encoder crashes
+                primary.down()  # the primary's encoder crashes
                 phase = "down"
             elif phase == "down" and seen == {standby.url} and len(frames) > 60:
-                primary.up.set()  # and comes back
+                primary.back()  # and comes back
                 phase = "back"
             elif phase == "back" and seen == {primary.url}:
                 stop.set()
@@ -146,9 +94,9 @@ def test_run_reports_each_switch(streams: Callable[[], PacedStream], tmp_path: P
 
     def script() -> None:
         time.sleep(4)
-        primary.up.clear()
+        primary.down()
         time.sleep(4)
-        primary.up.set()
+        primary.back()
         time.sleep(6)
         stop.set()
 
