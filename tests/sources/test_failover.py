@@ -78,7 +78,7 @@ def test_standby_serves_while_the_primary_is_down(
     assert all(b.ts > a.ts for a, b in itertools.pairwise(frames))
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(180)
 @pytest.mark.slow
 def test_run_reports_each_switch(streams: Callable[[], PacedStream], tmp_path: Path) -> None:
     """End to end: `source.fallback` in the config; the run's events say when the standby
@@ -92,12 +92,22 @@ def test_run_reports_each_switch(streams: Callable[[], PacedStream], tmp_path: P
     )
     stop = threading.Event()
 
+    events_file = tmp_path / "out" / "events.jsonl"
+
+    def switched() -> int:
+        text = events_file.read_text() if events_file.exists() else ""
+        return text.count('"source_switched"')
+
     def script() -> None:
         time.sleep(4)
         primary.down()
         time.sleep(4)
         primary.back()
-        time.sleep(6)
+        # the primary's reconnect backoff (full jitter) decides when it is back
+        deadline = time.monotonic() + 60
+        while switched() < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(2)
         stop.set()
 
     threading.Thread(target=script, daemon=True).start()
