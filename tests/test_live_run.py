@@ -2,82 +2,29 @@
 
 from __future__ import annotations
 
-import http.server
 import json
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import av
 import pytest
 
 from foureyes.demo import generate
+from foureyes.demo.stream import PacedStream, to_mpegts
 
 pytestmark = pytest.mark.slow
-
-
-def to_mpegts(src: Path, dst: Path) -> None:
-    """Remux the demo's H.264 into MPEG-TS, the container of HTTP live feeds."""
-    with av.open(str(src)) as inp, av.open(str(dst), "w", format="mpegts") as out:
-        stream = out.add_stream_from_template(inp.streams.video[0])
-        for packet in inp.demux(inp.streams.video[0]):
-            if packet.dts is None:
-                continue
-            packet.stream = stream
-            out.mux(packet)
-
-
-class _Loop(http.server.ThreadingHTTPServer):
-    """Serves one TS file over and over, paced roughly in real time, like a live feed."""
-
-    daemon_threads = True
-
-    def __init__(self, data: bytes, seconds: float) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.data = data
-        self.seconds = seconds
-        self.stop = threading.Event()
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    server: _Loop
-
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "video/mp2t")
-        self.end_headers()
-        data, step = self.server.data, 188 * 64
-        pause = self.server.seconds / (len(data) / step)
-        try:
-            while not self.server.stop.is_set():
-                for i in range(0, len(data), step):
-                    if self.server.stop.is_set():
-                        return
-                    self.wfile.write(data[i : i + step])
-                    time.sleep(pause / 4)  # four times real time keeps the test short
-        except (BrokenPipeError, ConnectionResetError):
-            return
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 @pytest.fixture
 def live_url(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     clip = generate(tmp_path / "clip", style="classic", seconds=8, seed=7)
-    ts = tmp_path / "live.ts"
-    to_mpegts(clip.video, ts)
-    server = _Loop(ts.read_bytes(), seconds=8)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/live.ts", clip.config
-    server.stop.set()
-    server.shutdown()
-    server.server_close()
+    ts = to_mpegts(clip.video, tmp_path / "live.ts")
+    # four times real time keeps the test short
+    with PacedStream.of_file(ts, seconds=2) as server:
+        yield server.url, clip.config
 
 
 @pytest.mark.timeout(300)
