@@ -80,7 +80,7 @@ def chained(clip: DemoVideo, how: str, tmp_path: Path) -> Path:
     for meter in data["meters"].values():
         meter["readers"] = ["flaky", "default"]
     path = tmp_path / "chained.yaml"
-    path.write_text(yaml.safe_dump(data))
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
 
 
@@ -135,7 +135,7 @@ def test_bad_reader_config_names_the_key(
         else:
             data[top] = value
     path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(data))
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert key in str(caught.value)
