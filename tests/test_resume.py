@@ -13,11 +13,15 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from foureyes import load_config
 from foureyes.demo import DemoVideo, generate
+from foureyes.runner import _same_config
 
 pytestmark = pytest.mark.slow
 
@@ -72,22 +76,35 @@ def test_killed_runs_resume_to_the_same_files(
     ref, seconds = reference
     out = tmp_path / "out"
     rng = random.Random(7)
+    total = len((ref / "readings.jsonl").read_text().splitlines()) // len(clip.meters)
+    # kill points: once during start-up (before anything is stored), then at random
+    # numbers of committed samples, each a little after the store reached it
+    targets = sorted(rng.sample(range(1, total - 1), 3))
     kills = 0
     resumed_after: list[int] = []
-    while True:
+    proc = start(clip, out)
+    time.sleep(rng.uniform(0.0, 0.8))
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)
+    kills += 1
+    for target in targets:
         proc = start(clip, out)
-        if kills < 3:
-            time.sleep(rng.uniform(0.2, 0.9) * seconds)
-        if kills < 3 and proc.poll() is None:
+        deadline = time.monotonic() + 10 * seconds
+        while proc.poll() is None and checkpointed(out) < target:
+            assert time.monotonic() < deadline, "no progress"
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 0.3))
+        if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
-            proc.communicate(timeout=600)
             kills += 1
-            resumed_after.append(checkpointed(out))
-            continue
+        _, err = proc.communicate(timeout=600)
+        assert proc.returncode in (0, -signal.SIGKILL), err
+        resumed_after.append(checkpointed(out))
+    if proc.returncode != 0:
+        proc = start(clip, out)
         _, err = proc.communicate(timeout=600)
         assert proc.returncode == 0, err
-        break
-    assert kills >= 2, "the clip ran faster than the kills; lengthen it"
+    assert kills >= 3, "the clip ran faster than the kills; lengthen it"
     assert resumed_after and max(resumed_after) > 0  # some work was kept across a kill
     for name in ("readings.jsonl", "events.jsonl"):
         assert (out / name).read_text() == (ref / name).read_text(), name
@@ -146,3 +163,22 @@ def test_a_second_process_is_refused_while_one_runs(clip: DemoVideo, tmp_path: P
     assert proc.returncode == 2
     assert "another foureyes run is writing to it" in err
     assert sorted(p.name for p in out.iterdir()) == [".lock"]
+
+
+@pytest.mark.parametrize(
+    ("change", "same"),
+    [
+        (lambda d: d.pop("degrade"), True),  # a key added by a later FourEyes, at default
+        (lambda d: d["source"].update(fps=1), False),  # a key the user changed
+        (lambda d: d.update(bogus=1), False),  # a key this FourEyes does not know
+    ],
+)
+def test_resume_compares_configs_modulo_defaults(
+    clip: DemoVideo, change: Callable[[dict[str, Any]], object], same: bool
+) -> None:
+    """A run stored by an older FourEyes resumes under a newer one that only added keys;
+    a run of a config that says something else does not."""
+    config = load_config(clip.config)
+    stored = config.model_dump(mode="json")
+    change(stored)
+    assert _same_config(stored, config) is same

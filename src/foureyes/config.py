@@ -139,6 +139,18 @@ class ReaderConfig(BaseModel):
     backoff_initial: float = Field(default=0.1, ge=0)
     backoff_max: float = Field(default=2.0, ge=0)
     breaker: BreakerConfig = Field(default_factory=BreakerConfig)
+    expensive: bool = False  # skipped from the "minimal" degradation level on
+
+
+class DegradeConfig(BaseModel):
+    """When a live source outruns the readers, do less (resilience/degrade.py)."""
+
+    model_config = _STRICT
+
+    enabled: bool | None = None  # None: for live sources only
+    up_after: int = Field(default=3, ge=1, le=1000)
+    down_after: int = Field(default=10, ge=1, le=10_000)
+    keep: list[str] = Field(default_factory=list)  # meters read in emergency (default: first)
 
 
 class TrackingConfig(BaseModel):
@@ -160,6 +172,7 @@ class Config(BaseModel):
     reader: ReaderConfig = Field(default_factory=ReaderConfig)
     readers: dict[str, ReaderConfig] = Field(default_factory=dict, max_length=16)
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
+    degrade: DegradeConfig = Field(default_factory=DegradeConfig)
     path: Path | None = Field(default=None, exclude=True)
 
     @field_validator("meters")
@@ -194,6 +207,13 @@ class Config(BaseModel):
                         f"meters.{name}.readers names unknown reader {r!r} "
                         f"(readers: {', '.join(sorted(known))})"
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _keep_names_meters(self) -> Config:
+        unknown = [m for m in self.degrade.keep if m not in self.meters]
+        if unknown:
+            raise ValueError(f"degrade.keep names unknown meter(s) {', '.join(unknown)}")
         return self
 
     def reader_config(self, name: str) -> ReaderConfig:

@@ -59,6 +59,7 @@ class EventType(enum.StrEnum):
     SOURCE_FROZEN = "source_frozen"  # frames keep coming, the picture stopped changing
     SOURCE_RESUMED = "source_resumed"  # the picture changes again
     SOURCE_SWITCHED = "source_switched"  # the standby source took over, or handed back
+    DEGRADATION = "degradation"  # the pipeline does less (or again more) to keep up
 
 
 @dataclass(frozen=True, slots=True)

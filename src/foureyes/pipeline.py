@@ -33,6 +33,7 @@ from foureyes.readers.occlusion import Palette
 from foureyes.readers.parse import ParseResult, parse_value
 from foureyes.readers.route import MeterReaders
 from foureyes.resilience.build import build_readers
+from foureyes.resilience.degrade import Degrader, Level, degradation_event
 from foureyes.sources import open_source
 from foureyes.sources.base import FrameSource, SourceInfo
 from foureyes.sources.failover import FailoverSource
@@ -183,6 +184,8 @@ class Pipeline:
         self._clock = clock
         self._reader = reader
         self._readers: MeterReaders | None = None
+        self._cheap: MeterReaders | None = None  # the chains without expensive readers
+        self._degrade: Degrader | None = None  # live sources only, unless the config says
         self._source: FrameSource | None = None
         self._queue_size = queue_size
         self.info: SourceInfo | None = None
@@ -257,8 +260,12 @@ class Pipeline:
             info = source.open()
             self.config.check_frame_size(info.width, info.height)
             if self._readers is None:
-                self._readers = build_readers(self.config, override=self._reader)
+                self._readers, self._cheap = build_readers(self.config, override=self._reader)
             self._readers.warmup()
+            wanted = self.config.degrade.enabled
+            if wanted or (wanted is None and info.live):
+                d = self.config.degrade
+                self._degrade = Degrader(up_after=d.up_after, down_after=d.down_after)
         except BaseException:
             source.close()
             raise
@@ -377,8 +384,18 @@ class Pipeline:
                 self._evidence.remember(item.frame.index, crops)
                 self._monitor.observe(item.frame)  # its events were committed before
                 continue
+            degrade = self._degrade
+            if degrade is not None and not degrade.take():
+                continue  # minimal and emergency levels skip samples
+            read_before = times.read
             batch = self._process(item, aligner)
             noticed = self._monitor.observe(item.frame)
+            if degrade is not None:
+                period = degrade.level.stride / self.config.source.fps
+                fill = frames.qsize() / max(frames.maxsize, 1)
+                change = degrade.observe(times.read - read_before, period, fill)
+                if change is not None:
+                    noticed.append(degradation_event(change, item.frame))
             if noticed:
                 batch = replace(batch, events=(*batch.events, *noticed))
             self._samples += 1
@@ -398,6 +415,13 @@ class Pipeline:
             tuple(self._evidence.attach(e) for e in events),
             sample=self._samples,
         )
+
+    def degradation(self) -> dict[str, object] | None:
+        """The degradation level now, and how often it changed (None when not in use)."""
+        d = self._degrade
+        if d is None:
+            return None
+        return {"level": d.level.label, "changes": d.changes, "load": d.load}
 
     def source_stats(self) -> dict[str, object]:
         """How the source has fared (see :meth:`SourceMonitor.stats`)."""
@@ -510,24 +534,28 @@ class Pipeline:
         t0 = clock()
         crops = {name: cut.cut(frame.image) for name, cut in self._crops.items()}
         t1 = clock()
-        assert self._readers is not None
+        assert self._readers is not None and self._cheap is not None
+        level = self._degrade.level if self._degrade is not None else Level.NORMAL
+        readers = self._cheap if level >= Level.MINIMAL else self._readers
+        keep = self.config.degrade.keep or list(self.meters[:1])
+        wanted = {m: crops[m] for m in keep} if level is Level.EMERGENCY else crops
         reads_before = self._chooser.reads
+        covered = dict.fromkeys(self.meters, False)
+        looks = Looks()
         try:
-            results = self._chooser.read(self._readers, crops, self._parse)
-            covered = {name: self._palettes[name].covered(crops[name]) for name in self.meters}
-            looks = self._looks(
-                self._readers,
-                crops,
-                sample.following,
-                sample.preceding,
-                results,
-                covered,
-                {m: t.s for m, t in self._trackers.items()},
-            )
+            results = self._chooser.read(readers, wanted, self._parse)
+            covered |= {name: self._palettes[name].covered(crops[name]) for name in results}
+            if level is Level.NORMAL:  # second looks are the first work to go
+                settings = {m: t.s for m, t in self._trackers.items()}
+                looks = self._looks(
+                    readers, crops, sample.following, sample.preceding, results, covered, settings
+                )
         except Exception as exc:  # one sample's failure must not end a week-long run
             results = self._reader_failed(frame, crops, exc)
-            covered = dict.fromkeys(self.meters, False)
-            looks = Looks()
+        for name in self.meters:
+            if name not in results:
+                why = f"not read: {level.label} degradation keeps {', '.join(keep)}"
+                results[name] = (RawRead(text="", confidence=0.0), ParseResult(None, reason=why))
         times.reads += self._chooser.reads - reads_before + self._looks.take_reads()
         t2 = clock()
         events: list[Event] = []

@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, NoReturn
 
+from pydantic import ValidationError
 from rich.console import Console
 from rich.live import Live
 from rich.progress import (
@@ -73,7 +74,7 @@ class RunResult:
 
 # What a run puts in its folder: a folder of only these is one of ours.
 _OURS = {".lock", STORE, f"{STORE}-wal", f"{STORE}-shm", "readings.jsonl", "events.jsonl"}
-_OURS |= {"evidence", "summary.json", "failures"}
+_OURS |= {"evidence", "summary.json", "failures", "readings.jsonl.tmp", "events.jsonl.tmp"}
 
 
 def _resumable(out: Path, config: Config, source: str) -> RunRecord | None:
@@ -89,7 +90,7 @@ def _resumable(out: Path, config: Config, source: str) -> RunRecord | None:
         return None  # cut off before its first commit: nothing in it to keep
     if record.status == "complete":
         _refuse(out, "already holds a finished run; choose another --out or remove it")
-    if record.config != config.model_dump(mode="json"):
+    if not _same_config(record.config, config):
         _refuse(
             out,
             "holds a run of a different config; resume it with that config or choose another --out",
@@ -100,6 +101,18 @@ def _resumable(out: Path, config: Config, source: str) -> RunRecord | None:
             f"holds a run of {record.source}; resume it with that source or choose another --out",
         )
     return record
+
+
+def _same_config(stored: dict[str, Any], config: Config) -> bool:
+    """Whether the stored run's config says what ``config`` says. Keys left at their
+    defaults do not count, so a FourEyes upgrade that adds a key can still resume."""
+    try:
+        old = Config.model_validate(stored)
+    except ValidationError:
+        return False
+    return old.model_dump(mode="json", exclude_defaults=True) == config.model_dump(
+        mode="json", exclude_defaults=True
+    )
 
 
 def _refuse(out: Path, why: str) -> NoReturn:
@@ -273,6 +286,7 @@ def _run(
             "latest": {m: r.value for m, r in sorted(tally.latest.items())},
             "source_health": pipeline.source_stats(),
             "readers": pipeline.reader_stats(),
+            "degradation": pipeline.degradation(),
             "failures": {
                 "saved": pipeline.failures.saved,
                 "not_saved": pipeline.failures.unsaved,

@@ -55,19 +55,20 @@ class PreparationChooser:
     def read(
         self, reader: Reader | MeterReaders, crops: dict[str, Image], parse: Parse
     ) -> dict[str, tuple[RawRead, ParseResult]]:
-        """Read every meter once (more while calibrating or falling back), in one batch
-        per attempt and reader."""
+        """Read every meter in ``crops`` once (more while calibrating or falling back),
+        in one batch per attempt and reader."""
         if not isinstance(reader, MeterReaders):
             reader = MeterReaders.uniform(reader, self.meters)
+        meters = [m for m in self.meters if m in crops]
         jobs: list[tuple[str, int]] = []
-        for m in self.meters:
+        for m in meters:
             st = self._state[m]
             ways = range(len(PREPARATIONS)) if st.calibrating else [st.preferred]
             jobs += [(m, w) for w in ways]
         results = self._run(reader, crops, jobs, parse)
         out: dict[str, tuple[RawRead, ParseResult]] = {}
         fallback: list[tuple[str, int]] = []
-        for m in self.meters:
+        for m in meters:
             st = self._state[m]
             mine = {w: r for (mm, w), r in results.items() if mm == m}
             if st.calibrating:

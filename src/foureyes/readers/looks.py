@@ -89,7 +89,7 @@ class SecondLooks:
         todo: list[tuple[str, int, Image]] = []
         bracketed: set[str] = set()
         looks = Looks()
-        for name in self.meters:
+        for name in (m for m in self.meters if m in results):
             raw, parsed = results[name]
             if covered[name] or not any(c.isdigit() for c in raw.value_text):
                 continue

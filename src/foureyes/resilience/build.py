@@ -45,9 +45,11 @@ def build_readers(
     *,
     override: Reader | None = None,
     clock: Callable[[], float] = time.monotonic,
-) -> MeterReaders:
-    """The readers the config names, per meter. ``override`` (the Python API's ``reader``)
-    serves every meter instead, guarded by the ``reader`` key's policy."""
+) -> tuple[MeterReaders, MeterReaders]:
+    """The readers the config names, per meter, and the same without the readers marked
+    ``expensive`` (a chain of expensive readers only is kept whole). ``override`` (the
+    Python API's ``reader``) serves every meter instead, guarded by the ``reader`` key's
+    policy."""
     endpoints: dict[str, ResilientReader] = {}
 
     def endpoint(name: str) -> ResilientReader:
@@ -58,11 +60,18 @@ def build_readers(
         return endpoints[name]
 
     chains: dict[tuple[str, ...], Reader] = {}
-    by_meter: dict[str, Reader] = {}
+
+    def chained(names: tuple[str, ...]) -> Reader:
+        if names not in chains:
+            readers = [endpoint(n) for n in names]
+            chains[names] = readers[0] if len(readers) == 1 else FallbackReader(readers)
+        return chains[names]
+
+    full: dict[str, Reader] = {}
+    cheap: dict[str, Reader] = {}
     for meter, mc in config.meters.items():
         chain = (DEFAULT_READER,) if override is not None else tuple(mc.readers)
-        if chain not in chains:
-            readers = [endpoint(n) for n in chain]
-            chains[chain] = readers[0] if len(readers) == 1 else FallbackReader(readers)
-        by_meter[meter] = chains[chain]
-    return MeterReaders(by_meter, owned=list(endpoints.values()))
+        light = tuple(n for n in chain if not config.reader_config(n).expensive) or chain
+        full[meter], cheap[meter] = chained(chain), chained(light)
+    owned = list(endpoints.values())
+    return MeterReaders(full, owned=owned), MeterReaders(cheap)
