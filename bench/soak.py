@@ -116,10 +116,10 @@ def soak_kill(clip: DemoVideo, rounds: int, rng: random.Random, work: Path) -> T
                 time.sleep(0.05)
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
-                proc.wait()
-                kills += 1
-                tally.faults += 1
-                continue
+                if proc.wait() != 0:  # it may have finished just before the kill
+                    kills += 1
+                    tally.faults += 1
+                    continue
             if proc.returncode != 0:
                 raise SystemExit(f"run {out} failed: {proc.stderr.read() if proc.stderr else ''}")
             break
