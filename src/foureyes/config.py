@@ -42,6 +42,15 @@ class FallbackSourceConfig(BaseModel):
     after: PositiveFloat = 15.0  # seconds the primary may deliver nothing before it serves
 
 
+class MirrorConfig(BaseModel):
+    """Another capture of the same screen, read at the primary's samples and voted with."""
+
+    model_config = _STRICT
+
+    uri: str = Field(min_length=1)
+    regions: dict[str, tuple[int, int, int, int]] = Field(default_factory=dict)
+
+
 class SourceConfig(BaseModel):
     model_config = _STRICT
 
@@ -51,6 +60,7 @@ class SourceConfig(BaseModel):
     no_frame_timeout: PositiveFloat = 10.0
     frozen_after: PositiveFloat | None = 60.0  # seconds of an unchanged picture; null: off
     fallback: FallbackSourceConfig | None = None
+    mirrors: list[MirrorConfig] = Field(default_factory=list, max_length=4)
 
 
 class MeterConfig(BaseModel):
@@ -210,6 +220,20 @@ class Config(BaseModel):
         return self
 
     @model_validator(mode="after")
+    def _mirror_regions_name_meters(self) -> Config:
+        for k, mirror in enumerate(self.source.mirrors):
+            unknown = [m for m in mirror.regions if m not in self.meters]
+            if unknown:
+                raise ValueError(
+                    f"source.mirrors.{k}.regions names unknown meter(s) {', '.join(unknown)}"
+                )
+        return self
+
+    def mirror_region(self, k: int, meter: str) -> tuple[int, int, int, int]:
+        """Where ``meter`` is on mirror ``k``'s frames: its own region, or the primary's."""
+        return self.source.mirrors[k].regions.get(meter, self.meters[meter].region)
+
+    @model_validator(mode="after")
     def _keep_names_meters(self) -> Config:
         unknown = [m for m in self.degrade.keep if m not in self.meters]
         if unknown:
@@ -223,6 +247,18 @@ class Config(BaseModel):
     @property
     def base_dir(self) -> Path:
         return self.path.parent if self.path is not None else Path.cwd()
+
+    def check_mirror_size(self, k: int, width: int, height: int) -> None:
+        """Raise if a meter's region on mirror ``k`` does not fit its frames."""
+        for name in self.meters:
+            mx, my, mw, mh = self.mirror_region(k, name)
+            if mx + mw > width or my + mh > height:
+                raise ConfigError(
+                    f"region {[mx, my, mw, mh]} lies outside the {width}x{height} frame of "
+                    "the mirror; give the mirror its own regions",
+                    path=str(self.path) if self.path else None,
+                    key=f"source.mirrors.{k}.regions.{name}",
+                )
 
     def check_frame_size(self, width: int, height: int) -> None:
         """Raise if a meter's region does not lie inside a ``width`` x ``height`` frame."""

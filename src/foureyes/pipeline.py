@@ -18,13 +18,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 
-from PIL import Image as PILImage
-
 from foureyes.checkpoint import PipelineState
 from foureyes.config import Config
 from foureyes.errors import CircuitOpen
 from foureyes.failures import FailureRecorder
-from foureyes.model import Event, Frame, Image, RawRead, Reading
+from foureyes.holdback import Aligner, Evidence
+from foureyes.model import Event, Frame, Image, RawRead, Reading, Region
 from foureyes.readers.base import Reader
 from foureyes.readers.choose import PreparationChooser
 from foureyes.readers.crop import MeterCrop
@@ -32,11 +31,13 @@ from foureyes.readers.looks import Looks, SecondLooks, certain
 from foureyes.readers.occlusion import Palette
 from foureyes.readers.parse import ParseResult, parse_value
 from foureyes.readers.route import MeterReaders
+from foureyes.readers.vote import MirrorVoter, Vote
 from foureyes.resilience.build import build_readers
 from foureyes.resilience.degrade import Degrader, Level, degradation_event
 from foureyes.sources import open_source
 from foureyes.sources.base import FrameSource, SourceInfo
 from foureyes.sources.failover import FailoverSource
+from foureyes.sources.mirror import MirrorFeed
 from foureyes.sources.sampling import Sampler
 from foureyes.sources.watchdog import SourceMonitor
 from foureyes.tracking.rules import Growth
@@ -107,54 +108,6 @@ class _Failure:
     exc: BaseException
 
 
-@dataclass(slots=True)
-class _Aligner:
-    """Releases readings frame by frame once every meter has decided that frame."""
-
-    meters: tuple[str, ...]
-    queues: dict[str, deque[Reading]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.queues = {m: deque() for m in self.meters}
-
-    def add(self, readings: list[Reading]) -> None:
-        for r in readings:
-            self.queues[r.meter].append(r)
-
-    def ready(self) -> list[Reading]:
-        out: list[Reading] = []
-        while all(self.queues[m] for m in self.meters):
-            out.extend(self.queues[m].popleft() for m in self.meters)
-        return out
-
-
-class _Evidence:
-    """Keeps the recent crops so an event can be saved with the pixels that prove it."""
-
-    def __init__(self, folder: Path | None, keep: int) -> None:
-        self.folder = folder
-        self._crops: dict[int, dict[str, Image]] = {}
-        self._order: deque[int] = deque()
-        self._keep = keep
-
-    def remember(self, frame: int, crops: dict[str, Image]) -> None:
-        if self.folder is None:
-            return
-        self._crops[frame] = crops
-        self._order.append(frame)
-        while len(self._order) > self._keep:
-            self._crops.pop(self._order.popleft(), None)
-
-    def attach(self, event: Event) -> Event:
-        crop = self._crops.get(event.frame, {}).get(event.meter)
-        if self.folder is None or crop is None:
-            return event
-        self.folder.mkdir(parents=True, exist_ok=True)
-        name = f"{event.id}.png"
-        PILImage.fromarray(crop).save(self.folder / name)
-        return replace(event, evidence=f"{self.folder.name}/{name}")
-
-
 class Pipeline:
     """Reads every configured meter from every sampled frame of a source.
 
@@ -186,6 +139,7 @@ class Pipeline:
         self._readers: MeterReaders | None = None
         self._cheap: MeterReaders | None = None  # the chains without expensive readers
         self._degrade: Degrader | None = None  # live sources only, unless the config says
+        self._voter: MirrorVoter | None = None  # other captures of the screen, if any
         self._source: FrameSource | None = None
         self._queue_size = queue_size
         self.info: SourceInfo | None = None
@@ -197,13 +151,13 @@ class Pipeline:
         }
         self._trackers = {name: MeterTracker(name, self._settings(name)) for name in self.meters}
         t = config.tracking
-        self._evidence = _Evidence(evidence_dir, keep=t.max_pending + t.lookahead + 4)
+        self._evidence = Evidence(evidence_dir, keep=t.max_pending + t.lookahead + 4)
         self._thread: threading.Thread | None = None
         self._dense = False
         self._chooser = PreparationChooser(self.meters)
         self._palettes = {name: Palette() for name in self.meters}
         self._looks = SecondLooks(self.meters, self._chooser, self._palettes, self._parse)
-        self._aligner = _Aligner(self.meters)
+        self._aligner = Aligner(self.meters)
         self._samples = 0
         self._last: tuple[int, float] = (-1, 0.0)
         self._resume = resume
@@ -256,9 +210,16 @@ class Pipeline:
             source = FailoverSource(
                 source, opened(src.fallback.uri), after=src.fallback.after, stop=self.stop
             )
+        feeds: list[MirrorFeed] = []
         try:
             info = source.open()
             self.config.check_frame_size(info.width, info.height)
+            for k, mirror in enumerate(src.mirrors):
+                feeds.append(
+                    MirrorFeed(opened(mirror.uri), live=info.live, tolerance=0.5 / src.fps)
+                )
+                mirror_info = feeds[-1].source.open()
+                self.config.check_mirror_size(k, mirror_info.width, mirror_info.height)
             if self._readers is None:
                 self._readers, self._cheap = build_readers(self.config, override=self._reader)
             self._readers.warmup()
@@ -268,7 +229,15 @@ class Pipeline:
                 self._degrade = Degrader(up_after=d.up_after, down_after=d.down_after)
         except BaseException:
             source.close()
+            for feed in feeds:
+                feed.close()
             raise
+        if feeds:
+            crops = [
+                {m: MeterCrop(Region(*self.config.mirror_region(k, m))) for m in self.meters}
+                for k in range(len(feeds))
+            ]
+            self._voter = MirrorVoter(feeds, crops)
         self._source, self.info = source, info
         return info
 
@@ -286,6 +255,8 @@ class Pipeline:
             self._thread = None
         if self._source is not None:
             self._source.close()
+        if self._voter is not None:
+            self._voter.close()
         if self._readers is not None:
             self._readers.close()
         elif self._reader is not None:
@@ -358,6 +329,8 @@ class Pipeline:
             target=self._produce, args=(self._source, frames), name="foureyes-decode", daemon=True
         )
         self._thread.start()
+        if self._voter is not None:
+            self._voter.start()
         aligner = self._aligner
         clock, times = self._clock, self.times
         done = self._samples if self._resume is not None and not self._live_resume() else 0
@@ -415,6 +388,17 @@ class Pipeline:
             tuple(self._evidence.attach(e) for e in events),
             sample=self._samples,
         )
+
+    def mirror_stats(self) -> dict[str, object] | None:
+        """Per meter: samples where the captures agreed, disagreed, where a mirror read
+        what the primary could not, and where a disagreement left the sample in doubt;
+        and the samples a mirror had no frame for."""
+        if self._voter is None:
+            return None
+        return {
+            "meters": {m: dict(c) for m, c in self._voter.stats.items()},
+            "frames_missing": sum(feed.missing for feed in self._voter.feeds),
+        }
 
     def degradation(self) -> dict[str, object] | None:
         """The degradation level now, and how often it changed (None when not in use)."""
@@ -528,7 +512,7 @@ class Pipeline:
             why = f"tracker failed: {exc}" + (f"; replay failures/{bundle}" if bundle else "")
             return tracker.update(replace(obs, parsed=ParseResult(None, reason=why)))
 
-    def _process(self, sample: _Sample, aligner: _Aligner) -> Batch:
+    def _process(self, sample: _Sample, aligner: Aligner) -> Batch:
         clock, times = self._clock, self.times
         frame = sample.frame
         t0 = clock()
@@ -542,6 +526,7 @@ class Pipeline:
         reads_before = self._chooser.reads
         covered = dict.fromkeys(self.meters, False)
         looks = Looks()
+        failed = False
         try:
             results = self._chooser.read(readers, wanted, self._parse)
             covered |= {name: self._palettes[name].covered(crops[name]) for name in results}
@@ -552,10 +537,19 @@ class Pipeline:
                 )
         except Exception as exc:  # one sample's failure must not end a week-long run
             results = self._reader_failed(frame, crops, exc)
+            failed = True
         for name in self.meters:
             if name not in results:
                 why = f"not read: {level.label} degradation keeps {', '.join(keep)}"
                 results[name] = (RawRead(text="", confidence=0.0), ParseResult(None, reason=why))
+        votes: dict[str, Vote] = {}
+        if self._voter is not None and not failed:
+            voter_reads = self._voter.reads
+            read = {m: r for m, r in results.items() if m in wanted}
+            votes = self._voter(
+                frame.ts, read, readers, self._chooser.preparation, self._parse, self._certain
+            )
+            times.reads += self._voter.reads - voter_reads
         times.reads += self._chooser.reads - reads_before + self._looks.take_reads()
         t2 = clock()
         events: list[Event] = []
@@ -564,6 +558,13 @@ class Pipeline:
             certain = self._certain(name, raw)
             if parsed.ok and certain and not covered[name]:
                 self._palettes[name].learn(crops[name])
+            vote = votes.get(name)
+            note = ""
+            if vote is not None:
+                raw, parsed = vote.read
+                if vote.disagreed or vote.filled_in:
+                    seen = (str(v) if v is not None else "-" for v in vote.values)
+                    note = f"captures read {' / '.join(seen)}"
             obs = Observation(
                 frame=frame.index,
                 ts=frame.ts,
@@ -575,9 +576,10 @@ class Pipeline:
                 covered=covered[name],
                 second_look=looks.after.get(name),
                 look_back=looks.before.get(name),
-                doubted=name in looks.mixed or raw.stray,
+                doubted=name in looks.mixed or raw.stray or (vote is not None and vote.doubted),
                 rest_hidden=name in looks.hidden,
                 reader=raw.reader,
+                note=note,
             )
             r, e = self._track(frame, name, obs, crops[name])
             aligner.add(r)

@@ -287,6 +287,7 @@ def _run(
             "source_health": pipeline.source_stats(),
             "readers": pipeline.reader_stats(),
             "degradation": pipeline.degradation(),
+            "mirrors": pipeline.mirror_stats(),
             "failures": {
                 "saved": pipeline.failures.saved,
                 "not_saved": pipeline.failures.unsaved,

@@ -11,13 +11,16 @@ neighbours. Every disagreement is recorded.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from foureyes.model import RawRead
+from foureyes.model import Image, RawRead
+from foureyes.readers.crop import MeterCrop
 from foureyes.readers.parse import ParseResult
+from foureyes.readers.route import MeterReaders
+from foureyes.sources.mirror import MirrorFeed
 
-__all__ = ["Vote", "vote"]
+__all__ = ["MirrorVoter", "Vote", "vote"]
 
 Read = tuple[RawRead, ParseResult]
 
@@ -59,3 +62,58 @@ def vote(reads: Sequence[Read], *, certain: Sequence[bool]) -> Vote:
         pick = next(i for i in seen if values[i] == value)
         return Vote(reads[pick], disagreed=True, filled_in=pick != 0, values=values)
     return Vote(reads[0], doubted=True, disagreed=True, values=values)
+
+
+class MirrorVoter:
+    """Reads each meter on the mirrors' frames nearest a sample and votes with the
+    primary's read. ``crops[k][meter]`` cuts meter's region out of mirror ``k``."""
+
+    def __init__(self, feeds: Sequence[MirrorFeed], crops: Sequence[Mapping[str, MeterCrop]]):
+        self.feeds = tuple(feeds)
+        self.crops = tuple(crops)
+        self.stats: dict[str, Counter[str]] = {}
+        self.reads = 0
+
+    def start(self) -> None:
+        for feed in self.feeds:
+            feed.start()
+
+    def close(self) -> None:
+        for feed in self.feeds:
+            feed.close()
+
+    def __call__(
+        self,
+        ts: float,
+        results: Mapping[str, Read],
+        readers: MeterReaders,
+        prepare: Callable[[str], Callable[[Image], Image]],
+        parse: Callable[[str, str], ParseResult],
+        certain: Callable[[str, RawRead], bool],
+    ) -> dict[str, Vote]:
+        frames = [feed.near(ts) for feed in self.feeds]
+        jobs: list[tuple[str, int]] = []
+        images: list[Image] = []
+        for k, frame in enumerate(frames):
+            if frame is None:
+                continue
+            for name in results:
+                jobs.append((name, k))
+                images.append(prepare(name)(self.crops[k][name].cut(frame.image)))
+        raws = readers.read_for([name for name, _ in jobs], images) if jobs else []
+        self.reads += len(raws)
+        mirrored: dict[tuple[str, int], RawRead] = dict(zip(jobs, raws, strict=True))
+        out: dict[str, Vote] = {}
+        missing = (RawRead("", 0.0), ParseResult(None, reason="no mirror frame"))
+        for name, primary in results.items():
+            reads = [primary]
+            for k in range(len(self.feeds)):
+                raw = mirrored.get((name, k))
+                reads.append(missing if raw is None else (raw, parse(name, raw.value_text)))
+            v = vote(reads, certain=[certain(name, r) for r, _ in reads])
+            tally = self.stats.setdefault(name, Counter())
+            tally["disagreed" if v.disagreed else "agreed"] += 1
+            tally["filled_in"] += v.filled_in
+            tally["doubted"] += v.doubted
+            out[name] = v
+        return out

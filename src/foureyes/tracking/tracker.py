@@ -42,6 +42,7 @@ class Observation:
     # one side's rest was hidden by a popup, so the other side's look is all there is
     rest_hidden: bool = False
     reader: str = ""  # which reader of the meter's chain served the read
+    note: str = ""  # said in the reading's reason whatever the verdict (captures' votes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,7 +424,7 @@ def _reading(meter: str, w: _Item) -> Reading:
         text=w.obs.text,
         confidence=w.obs.confidence,
         status=w.status,
-        reason=w.reason,
+        reason="; ".join(x for x in (w.reason, w.obs.note) if x),
         reader=w.obs.reader,
     )
 
