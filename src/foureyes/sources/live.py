@@ -33,6 +33,9 @@ _FALLBACK_INTERVAL = 1.0 / 25  # frame spacing to assume before the stream says 
 _NO_VIDEO = "the stream has no video"
 
 
+_REOPEN = 10.0  # seconds a reconnect may take to open and probe the stream
+
+
 @dataclass(frozen=True, slots=True)
 class Backoff:
     """Exponential backoff with full jitter (delay drawn from 0 to base·2^attempt, capped).
@@ -210,7 +213,10 @@ class LiveSource(SourceBase):
             container = self._opener(
                 self.url,
                 options=dict(self.options),
-                timeout=(max(0.1, min(open_timeout, self.no_frame_timeout)), read_timeout),
+                # Opening probes the stream (FFmpeg reads a few seconds of it to learn
+                # the codec), which a real-time stream cannot hurry: a short no-frame
+                # timeout must not cut the probe short, or a connection never opens.
+                timeout=(max(0.1, open_timeout), read_timeout),
             )
         except (av.FFmpegError, OSError) as exc:
             self.errors += 1
@@ -246,7 +252,7 @@ class LiveSource(SourceBase):
             self._failures += 1  # reset when the new connection delivers a frame
             if self._wait(delay):
                 return False
-            if self._connect(open_timeout=self.no_frame_timeout) is None:
+            if self._connect(open_timeout=max(self.no_frame_timeout, _REOPEN)) is None:
                 self.reconnects += 1
                 return True
         return False

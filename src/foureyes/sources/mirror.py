@@ -1,16 +1,19 @@
 """Mirrors: other captures of the same screen, read at the primary's samples.
 
-A mirror runs in its own thread and keeps its recent frames; for each of the primary's
-samples the pipeline asks for the mirror frame nearest in stream time (within half a
-sample period). A file mirror is waited for, so that a run gives the same result however
-fast each file decodes; a live mirror is not: a frame it does not have yet is missing,
-and the primary's read stands alone.
+A mirror runs in its own thread and keeps its recent frames. For a file, the pipeline
+asks for the mirror frame nearest each sample in stream time (within half a sample
+period), waiting for the mirror to decode that far, so that a run gives the same result
+however fast each file decodes. Two live streams keep separate clocks (each starts where
+its connection did), so a live mirror gives its newest frame instead, if it arrived
+within ``fresh`` seconds; otherwise the primary's read stands alone.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
+from collections.abc import Callable
 
 from foureyes.model import Frame
 from foureyes.sources.base import FrameSource
@@ -20,11 +23,21 @@ __all__ = ["MirrorFeed"]
 
 class MirrorFeed:
     def __init__(
-        self, source: FrameSource, *, live: bool, tolerance: float, keep: int = 64
+        self,
+        source: FrameSource,
+        *,
+        live: bool,
+        tolerance: float,
+        keep: int = 64,
+        fresh: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.source = source
         self.live = live
         self.tolerance = tolerance
+        self.fresh = fresh
+        self._clock = clock
+        self._arrived = 0.0  # when the newest frame came in (live mirrors)
         self.missing = 0  # samples with no mirror frame near enough
         self.error: BaseException | None = None
         self._frames: deque[Frame] = deque()
@@ -47,6 +60,7 @@ class MirrorFeed:
                             return
                         self._cond.wait(0.1)
                     self._frames.append(frame)
+                    self._arrived = self._clock()
                     if len(self._frames) > self._keep:
                         self._frames.popleft()
                     self._cond.notify_all()
@@ -60,7 +74,15 @@ class MirrorFeed:
                 self._cond.notify_all()
 
     def near(self, ts: float) -> Frame | None:
-        """The mirror's frame nearest ``ts`` (within the tolerance), or None."""
+        """The mirror's frame for a sample at ``ts``, or None (see the module docstring)."""
+        if self.live:
+            with self._cond:
+                newest = self._frames[-1] if self._frames else None
+                if newest is not None and self._clock() - self._arrived > self.fresh:
+                    newest = None
+            if newest is None:
+                self.missing += 1
+            return newest
         lo, hi = ts - self.tolerance, ts + self.tolerance
         with self._cond:
             if not self.live:
