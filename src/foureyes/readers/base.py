@@ -13,7 +13,7 @@ from typing import Any, Protocol, runtime_checkable
 from foureyes.errors import ConfigError
 from foureyes.model import Image, RawRead
 
-__all__ = ["Reader", "create_reader", "reader_names", "register_reader"]
+__all__ = ["Reader", "close_all", "create_reader", "reader_names", "register_reader"]
 
 
 @runtime_checkable
@@ -58,3 +58,15 @@ def create_reader(name: str, **options: Any) -> Reader:
             f"unknown reader {name!r}; available: {', '.join(reader_names())}", key="reader.name"
         ) from None
     return factory(**options)
+
+
+def close_all(readers: Sequence[Reader]) -> None:
+    """Close every reader, even if closing one fails; the first error is raised after."""
+    first: BaseException | None = None
+    for reader in readers:
+        try:
+            reader.close()
+        except Exception as exc:
+            first = first or exc
+    if first is not None:
+        raise first

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from foureyes.model import Image, RawRead
-from foureyes.readers.base import Reader
+from foureyes.readers.base import Reader, close_all
 
 __all__ = ["MeterReaders"]
 
@@ -80,11 +80,4 @@ class MeterReaders:
 
     def close(self) -> None:
         """Close every owned reader, even if closing one fails; the first error is raised."""
-        first: BaseException | None = None
-        for reader in self._owned:
-            try:
-                reader.close()
-            except Exception as exc:
-                first = first or exc
-        if first is not None:
-            raise first
+        close_all(self._owned)

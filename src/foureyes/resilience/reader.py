@@ -28,7 +28,7 @@ import tenacity
 
 from foureyes.errors import AllReadersFailed, CircuitOpen, ReaderError, ReaderTimeout
 from foureyes.model import Image, RawRead
-from foureyes.readers.base import Reader
+from foureyes.readers.base import Reader, close_all
 from foureyes.resilience.breaker import BreakerMetrics, CircuitBreaker, State
 from foureyes.resilience.policy import CallPolicy, TimeoutRunner, is_transient, retrying
 
@@ -338,14 +338,7 @@ class FallbackReader:
 
     def close(self) -> None:
         """Close every reader, even if closing one fails; the first error is raised after."""
-        first: BaseException | None = None
-        for reader in self.readers:
-            try:
-                reader.close()
-            except Exception as exc:
-                first = first or exc
-        if first is not None:
-            raise first
+        close_all(self.readers)
 
     def stats(self) -> FallbackStats:
         readers = tuple(r.stats() for r in self.readers)
