@@ -121,3 +121,20 @@ def test_demo_command_end_to_end(tmp_path: Path) -> None:
     assert "accuracy" in result.stderr
     assert (tmp_path / "d" / "run" / "readings.jsonl").is_file()
     assert (tmp_path / "d" / "video" / "demo.mp4").is_file()
+
+
+def test_decision_log_explains_every_reading(run_dir: Path) -> None:
+    """log.jsonl holds each reading's verdict and reason, each event, and the run's
+    start and end, in that order of time."""
+    log = lines(run_dir / "log.jsonl")
+    readings = lines(run_dir / "readings.jsonl")
+    events = lines(run_dir / "events.jsonl")
+    decided = [r for r in log if r["kind"] == "reading"]
+    assert [(r["frame"], r["meter"], r["status"]) for r in decided] == [
+        (r["frame"], r["meter"], r["status"]) for r in readings
+    ]
+    assert all(r["reason"] for r in decided if r["status"] != "ok")
+    assert {r["id"] for r in log if r["kind"] == "event"} == {e["id"] for e in events}
+    assert log[0]["kind"] == "run_started" and log[-1]["kind"] == "run_finished"
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["log"]["dropped"] == {}

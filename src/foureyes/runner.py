@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import platform
 import threading
 import time
@@ -37,6 +38,7 @@ from foureyes.config import Config
 from foureyes.errors import OutputError, redact_url
 from foureyes.failures import FailureRecorder
 from foureyes.model import Event, Reading, Status
+from foureyes.observe.eventlog import EventLog, Level, LogBridge
 from foureyes.pipeline import Pipeline
 from foureyes.readers.base import Reader
 from foureyes.sinks.base import RunInfo
@@ -75,6 +77,7 @@ class RunResult:
 # What a run puts in its folder: a folder of only these is one of ours.
 _OURS = {".lock", STORE, f"{STORE}-wal", f"{STORE}-shm", "readings.jsonl", "events.jsonl"}
 _OURS |= {"evidence", "summary.json", "failures", "readings.jsonl.tmp", "events.jsonl.tmp"}
+_OURS |= {"log.jsonl"}
 
 
 def _resumable(out: Path, config: Config, source: str) -> RunRecord | None:
@@ -248,6 +251,15 @@ def _run(
         raise
     view = _View(console, config, live, total, show_progress)
     interrupted = False
+    decisions = EventLog(out / "log.jsonl").start()
+    bridge = LogBridge(decisions)
+    logging.getLogger("foureyes").addHandler(bridge)
+    decisions.info(
+        "run_started",
+        run_id=run_info.run_id,
+        source=run_info.source,
+        resumed_after_sample=record.samples if record else None,
+    )
     try:
         with view:
             for batch in pipeline.steps():
@@ -256,6 +268,7 @@ def _run(
                 # The store commits first: the files only ever show committed lines.
                 readings, events = store.commit(batch.readings, batch.events, mark)
                 files.write(readings, events)
+                _log_decisions(decisions, readings, events)
                 list(tally.readings(readings))
                 for e in tally.add_events(events):
                     view.event(e)
@@ -294,10 +307,43 @@ def _run(
             },
             "versions": run_info.versions,
         }
+        decisions.info("run_finished", interrupted=interrupted, samples=t.samples)
+        logging.getLogger("foureyes").removeHandler(bridge)
+        decisions.close()
+        summary["log"] = {"written": decisions.written, "dropped": dict(decisions.dropped)}
         files.close(summary)
         store.close(summary, status="interrupted" if interrupted else "complete")
         (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return RunResult(out=out, summary=summary, events=tally.events)
+
+
+def _log_decisions(log: EventLog, readings: Sequence[Reading], events: Sequence[Event]) -> None:
+    """Each reading with its verdict and reason (a plain confirmed one at DEBUG, the
+    first to go when the log falls behind), and each event."""
+    for r in readings:
+        level = Level.DEBUG if r.status is Status.OK and not r.reason else Level.INFO
+        log.log(
+            level,
+            "reading",
+            meter=r.meter,
+            frame=r.frame,
+            stream_ts=r.ts,
+            value=r.value,
+            status=str(r.status),
+            reason=r.reason,
+            text=r.text,
+        )
+    for e in events:
+        log.info(
+            "event",
+            id=e.id,
+            type=str(e.type),
+            meter=e.meter,
+            frame=e.frame,
+            stream_ts=e.ts,
+            before=e.before,
+            after=e.after,
+        )
 
 
 class _View:
