@@ -4,6 +4,7 @@ contract, and the Python API. These run the real OCR model on real H.264 video."
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -138,3 +139,38 @@ def test_decision_log_explains_every_reading(run_dir: Path) -> None:
     assert log[0]["kind"] == "run_started" and log[-1]["kind"] == "run_finished"
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["log"]["dropped"] == {}
+
+
+def test_stats_and_parquet_export(run_dir: Path, clip: DemoVideo, tmp_path: Path) -> None:
+    """`foureyes stats` summarises the run per meter; --parquet exports what the store
+    holds, row for row."""
+    import pyarrow.parquet as pq
+
+    result = subprocess.run(
+        [sys.executable, "-m", "foureyes", "stats", str(run_dir), "--parquet", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert result.returncode == 0, result.stderr
+    for meter in clip.meters:
+        assert meter in result.stdout
+    assert "complete" in result.stdout
+    readings = pq.read_table(tmp_path / "readings.parquet")
+    events = pq.read_table(tmp_path / "events.parquet")
+    assert readings.num_rows == len(lines(run_dir / "readings.jsonl"))
+    assert events.num_rows == len(lines(run_dir / "events.jsonl"))
+    assert {"meter", "frame", "value", "status", "reason"} <= set(readings.column_names)
+
+
+def test_stats_of_a_folder_without_a_run(tmp_path: Path) -> None:
+    """A folder no run wrote: one line, exit 2."""
+    result = subprocess.run(
+        [sys.executable, "-m", "foureyes", "stats", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "no foureyes.db here" in result.stderr

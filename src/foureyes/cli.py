@@ -134,6 +134,52 @@ def replay(
     raise typer.Exit(1)
 
 
+@app.command()
+def stats(
+    folder: Annotated[Path, typer.Argument(help="A run's output folder (its --out).")],
+    parquet: Annotated[
+        Path | None,
+        typer.Option("--parquet", help="Also write readings.parquet and events.parquet here."),
+    ] = None,
+) -> None:
+    """Summarise a run, finished or still going, from its store."""
+    from rich.table import Table
+
+    from foureyes.observe.stats import export_parquet, load_stats
+
+    console = Console()
+    st = load_stats(folder)
+    title = f"{escape(st.source)} · {st.status} · {st.samples} samples"
+    table = Table(title=title, title_justify="left")
+    for column in ("meter", "readings", "ok", "held", "rejected", "unreadable"):
+        table.add_column(column, justify="left" if column == "meter" else "right")
+    for column in ("first", "last", "low", "high", "events"):
+        table.add_column(column, justify="right")
+
+    def money(v: float | None) -> str:
+        return "—" if v is None else f"{v:,.2f}"
+
+    for m in st.meters:
+        table.add_row(
+            m.meter,
+            str(m.readings),
+            *(str(m.statuses.get(k, 0)) for k in ("ok", "held", "rejected", "unreadable")),
+            money(m.first),
+            money(m.last),
+            money(m.low),
+            money(m.high),
+            ", ".join(f"{n} {k}" for k, n in sorted(m.events.items())) or "—",
+        )
+    console.print(table)
+    if st.run_events:
+        console.print(
+            "run events: " + ", ".join(f"{n} {k}" for k, n in sorted(st.run_events.items()))
+        )
+    if parquet is not None:
+        for path in export_parquet(folder, parquet):
+            console.print(f"wrote {escape(str(path))}", soft_wrap=True)
+
+
 @contextmanager
 def _bar(console: Console, label: str, *, enabled: bool) -> Iterator[Callable[[int, int], None]]:
     """A rich progress bar as a ``progress(done, total)`` callback."""

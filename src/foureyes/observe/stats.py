@@ -1,0 +1,147 @@
+"""``foureyes stats DIR``: what a run (finished or still going) read, from its store.
+
+Reads ``DIR/foureyes.db`` only (read-only, so it can look at a run while it writes), and
+exports readings and events as Parquet for analysis elsewhere (pandas, DuckDB, Spark).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from foureyes.errors import OutputError
+
+__all__ = ["MeterStats", "RunStats", "export_parquet", "load_stats"]
+
+STORE = "foureyes.db"
+
+
+@dataclass(frozen=True, slots=True)
+class MeterStats:
+    meter: str
+    readings: int
+    statuses: dict[str, int]
+    first: float | None
+    last: float | None
+    low: float | None
+    high: float | None
+    events: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RunStats:
+    run_id: str
+    status: str
+    source: str
+    started: str
+    finished: str | None
+    samples: int
+    meters: tuple[MeterStats, ...]
+    run_events: dict[str, int]  # events of no meter (source, degradation)
+
+
+def _connect(folder: Path) -> sqlite3.Connection:
+    path = folder / STORE
+    if not path.is_file():
+        raise OutputError(
+            f"no {STORE} here; pass a folder a run wrote (its --out)", path=str(folder)
+        )
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        db.execute("SELECT 1 FROM runs LIMIT 1")
+    except sqlite3.Error as exc:
+        raise OutputError(f"{STORE} cannot be read ({exc})", path=str(folder)) from exc
+    return db
+
+
+def load_stats(folder: Path) -> RunStats:
+    """The newest run in ``folder``'s store, summarised per meter."""
+    db = _connect(folder)
+    try:
+        row = db.execute(
+            "SELECT r.id, r.status, r.source, r.started, r.finished, c.samples FROM runs r "
+            "LEFT JOIN checkpoints c ON c.run_id = r.id ORDER BY r.rowid DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            raise OutputError("the store holds no run yet", path=str(folder))
+        run_id, status, source, started, finished, samples = row
+        per_meter: dict[str, dict[str, Any]] = {}
+        for meter, st, n in db.execute(
+            "SELECT meter, status, count(*) FROM readings WHERE run_id = ? GROUP BY 1, 2",
+            (run_id,),
+        ):
+            per_meter.setdefault(meter, {"statuses": {}})["statuses"][st] = n
+        for meter, first, last, low, high in db.execute(
+            "SELECT meter, "
+            "(SELECT value FROM readings r2 WHERE r2.run_id = r.run_id AND r2.meter = r.meter "
+            " AND value IS NOT NULL ORDER BY seq LIMIT 1), "
+            "(SELECT value FROM readings r2 WHERE r2.run_id = r.run_id AND r2.meter = r.meter "
+            " AND value IS NOT NULL ORDER BY seq DESC LIMIT 1), "
+            "min(value), max(value) FROM readings r WHERE run_id = ? GROUP BY meter",
+            (run_id,),
+        ):
+            per_meter.setdefault(meter, {"statuses": {}}).update(
+                first=first, last=last, low=low, high=high
+            )
+        events: dict[str, dict[str, int]] = {}
+        for meter, kind, n in db.execute(
+            "SELECT meter, type, count(*) FROM events WHERE run_id = ? GROUP BY 1, 2", (run_id,)
+        ):
+            events.setdefault(meter, {})[kind] = n
+        order = [m for (m,) in db.execute(
+            "SELECT meter FROM readings WHERE run_id = ? GROUP BY meter ORDER BY min(seq)",
+            (run_id,),
+        )]  # fmt: skip
+    finally:
+        db.close()
+    meters = tuple(
+        MeterStats(
+            meter=m,
+            readings=sum(per_meter[m]["statuses"].values()),
+            statuses=dict(sorted(per_meter[m]["statuses"].items())),
+            first=per_meter[m].get("first"),
+            last=per_meter[m].get("last"),
+            low=per_meter[m].get("low"),
+            high=per_meter[m].get("high"),
+            events=events.get(m, {}),
+        )
+        for m in order
+    )
+    return RunStats(
+        run_id=run_id,
+        status=status,
+        source=source,
+        started=started,
+        finished=finished,
+        samples=samples or 0,
+        meters=meters,
+        run_events=events.get("", {}),
+    )
+
+
+def export_parquet(folder: Path, target: Path) -> list[Path]:
+    """Write ``target/readings.parquet`` and ``target/events.parquet`` (every run in the
+    store, with its run id); returns the files written."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    db = _connect(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    try:
+        for table, order in (("readings", "run_id, seq"), ("events", "run_id, seq")):
+            cur = db.execute(f"SELECT * FROM {table} ORDER BY {order}")
+            names = [d[0] for d in cur.description]
+            rows = cur.fetchall()
+            columns: dict[str, list[Any]] = {n: [r[i] for r in rows] for i, n in enumerate(names)}
+            if "detail" in columns:
+                columns["detail"] = [json.dumps(json.loads(d)) for d in columns["detail"]]
+            path = target / f"{table}.parquet"
+            pq.write_table(pa.table(columns), path)
+            written.append(path)
+    finally:
+        db.close()
+    return written
