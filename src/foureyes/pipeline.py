@@ -140,6 +140,7 @@ class Pipeline:
         self._cheap: MeterReaders | None = None  # the chains without expensive readers
         self._degrade: Degrader | None = None  # live sources only, unless the config says
         self._voter: MirrorVoter | None = None  # other captures of the screen, if any
+        self._frames_queue: queue.Queue[object] | None = None
         self._source: FrameSource | None = None
         self._queue_size = queue_size
         self.info: SourceInfo | None = None
@@ -325,6 +326,7 @@ class Pipeline:
         self.open()
         assert self._source is not None and self._readers is not None
         frames: queue.Queue[object] = queue.Queue(maxsize=self._queue_size)
+        self._frames_queue = frames
         self._thread = threading.Thread(
             target=self._produce, args=(self._source, frames), name="foureyes-decode", daemon=True
         )
@@ -388,6 +390,12 @@ class Pipeline:
             tuple(self._evidence.attach(e) for e in events),
             sample=self._samples,
         )
+
+    @property
+    def queue_fill(self) -> float:
+        """How full the queue of decoded samples waiting to be read is (0-1)."""
+        q = self._frames_queue
+        return q.qsize() / q.maxsize if q is not None and q.maxsize else 0.0
 
     def mirror_stats(self) -> dict[str, object] | None:
         """Per meter: samples where the captures agreed, disagreed, where a mirror read

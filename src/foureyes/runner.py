@@ -39,6 +39,7 @@ from foureyes.errors import OutputError, redact_url
 from foureyes.failures import FailureRecorder
 from foureyes.model import Event, Reading, Status
 from foureyes.observe.eventlog import EventLog, Level, LogBridge
+from foureyes.observe.metrics import Metrics
 from foureyes.pipeline import Pipeline
 from foureyes.readers.base import Reader
 from foureyes.sinks.base import RunInfo
@@ -72,6 +73,7 @@ class RunResult:
     out: Path
     summary: dict[str, Any]
     events: list[Event] = field(default_factory=list)
+    metrics: Metrics | None = None
 
 
 # What a run puts in its folder: a folder of only these is one of ours.
@@ -252,6 +254,9 @@ def _run(
     view = _View(console, config, live, total, show_progress)
     interrupted = False
     decisions = EventLog(out / "log.jsonl").start()
+    metrics = Metrics(run_info.source)
+    read_before = pipeline.times.read
+    last_sample = -1
     bridge = LogBridge(decisions)
     logging.getLogger("foureyes").addHandler(bridge)
     decisions.info(
@@ -269,6 +274,24 @@ def _run(
                 readings, events = store.commit(batch.readings, batch.events, mark)
                 files.write(readings, events)
                 _log_decisions(decisions, readings, events)
+                read_now = pipeline.times.read
+                fresh = batch.sample != last_sample  # the trackers' final batch repeats it
+                last_sample = batch.sample
+                metrics.batch(
+                    readings,
+                    events,
+                    read_seconds=read_now - read_before if fresh else None,
+                    decoded=pipeline.decoded,
+                    queue_fill=pipeline.queue_fill,
+                )
+                read_before = read_now
+                metrics.health(
+                    source_up=True,
+                    readers=pipeline.reader_stats(),
+                    degradation=pipeline.degradation(),
+                    log_fill=decisions.fill,
+                    log_dropped=decisions.dropped,
+                )
                 list(tally.readings(readings))
                 for e in tally.add_events(events):
                     view.event(e)
@@ -314,7 +337,7 @@ def _run(
         files.close(summary)
         store.close(summary, status="interrupted" if interrupted else "complete")
         (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return RunResult(out=out, summary=summary, events=tally.events)
+    return RunResult(out=out, summary=summary, events=tally.events, metrics=metrics)
 
 
 def _log_decisions(log: EventLog, readings: Sequence[Reading], events: Sequence[Event]) -> None:
