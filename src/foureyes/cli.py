@@ -180,6 +180,34 @@ def stats(
             console.print(f"wrote {escape(str(path))}", soft_wrap=True)
 
 
+_LOCAL = ("127.0.0.1", "localhost", "::1")
+
+
+@app.command()
+def serve(
+    folder: Annotated[Path, typer.Argument(help="A run's output folder (its --out).")],
+    bind: Annotated[
+        str, typer.Option("--bind", help="HOST:PORT to listen on (beyond localhost: API key).")
+    ] = "127.0.0.1:8765",
+) -> None:
+    """Serve a run's store over HTTP: /health, /ready, /metrics, /api/*, /docs."""
+    import uvicorn
+
+    from foureyes.server import create_app
+
+    host, _, port = bind.rpartition(":")
+    if not host or not port.isdigit():
+        raise FourEyesError(f"--bind {bind!r}: give HOST:PORT, e.g. 127.0.0.1:8765")
+    key = os.environ.get("FOUREYES_API_KEY") or None
+    if host not in _LOCAL and not key:
+        raise FourEyesError(
+            f"binding {host} exposes the API beyond this machine; set FOUREYES_API_KEY first"
+        )
+    if not (folder / "foureyes.db").is_file():
+        raise FourEyesError(f"{folder}: no foureyes.db here; pass a folder a run wrote")
+    uvicorn.run(create_app(folder, api_key=key), host=host, port=int(port), log_level="warning")
+
+
 @contextmanager
 def _bar(console: Console, label: str, *, enabled: bool) -> Iterator[Callable[[int, int], None]]:
     """A rich progress bar as a ``progress(done, total)`` callback."""

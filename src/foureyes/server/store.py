@@ -1,0 +1,148 @@
+"""Read-only queries on a run's store for the HTTP API (each request its own connection,
+so the server never holds a lock the writing run would wait for)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = ["StoreReader"]
+
+
+class StoreReader:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5)
+        db.row_factory = sqlite3.Row
+        try:
+            yield db
+        finally:
+            db.close()
+
+    def available(self) -> bool:
+        if not self.path.is_file():
+            return False
+        try:
+            with self._db() as db:
+                db.execute("SELECT 1 FROM runs LIMIT 1")
+        except sqlite3.Error:
+            return False
+        return True
+
+    def runs(self) -> list[dict[str, Any]]:
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT r.id, r.started, r.finished, r.status, r.source, c.samples "
+                "FROM runs r LEFT JOIN checkpoints c ON c.run_id = r.id ORDER BY r.rowid DESC"
+            ).fetchall()
+        return [dict(r) for r in rows]
+
+    def readings(
+        self, *, meter: str | None, since: float | None, limit: int
+    ) -> list[dict[str, Any]]:
+        where, args = _filters(meter=meter, since=since)
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT ts, frame, meter, value, text, confidence, status, reason, reader "
+                f"FROM readings {where} ORDER BY run_id, seq DESC LIMIT ?",
+                (*args, limit),
+            ).fetchall()
+        return [dict(r) for r in reversed(rows)]
+
+    def events(
+        self, *, meter: str | None, kind: str | None, since: float | None, limit: int
+    ) -> list[dict[str, Any]]:
+        where, args = _filters(meter=meter, since=since, type=kind)
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT id, ts, frame, meter, type, before, after, confidence, detail, evidence "
+                f"FROM events {where} ORDER BY run_id, seq DESC LIMIT ?",
+                (*args, limit),
+            ).fetchall()
+        out = []
+        for r in reversed(rows):
+            d = dict(r)
+            d.update(json.loads(d.pop("detail") or "{}"))
+            out.append(d)
+        return out
+
+    def meters(self) -> list[dict[str, Any]]:
+        """Per meter of the newest run: the latest trusted value, its status, the growth
+        per minute over the last 60 s of stream time, and the last reset."""
+        with self._db() as db:
+            run = db.execute("SELECT id FROM runs ORDER BY rowid DESC LIMIT 1").fetchone()
+            if run is None:
+                return []
+            run_id = run["id"]
+            names = [
+                r["meter"]
+                for r in db.execute(
+                    "SELECT meter FROM readings WHERE run_id = ? GROUP BY meter ORDER BY min(seq)",
+                    (run_id,),
+                )
+            ]
+            out = []
+            for meter in names:
+                last = db.execute(
+                    "SELECT ts, value, status FROM readings WHERE run_id = ? AND meter = ? "
+                    "AND value IS NOT NULL ORDER BY seq DESC LIMIT 1",
+                    (run_id, meter),
+                ).fetchone()
+                growth = None
+                if last is not None:
+                    earlier = db.execute(
+                        "SELECT ts, value FROM readings WHERE run_id = ? AND meter = ? "
+                        "AND value IS NOT NULL AND ts >= ? ORDER BY seq LIMIT 1",
+                        (run_id, meter, last["ts"] - 60),
+                    ).fetchone()
+                    if earlier is not None and last["ts"] > earlier["ts"]:
+                        rise = last["value"] - earlier["value"]
+                        if rise >= 0:  # a reset in the window says nothing about growth
+                            growth = round(rise * 60 / (last["ts"] - earlier["ts"]), 4)
+                reset = db.execute(
+                    "SELECT ts, frame, before, after FROM events WHERE run_id = ? AND meter = ? "
+                    "AND type = 'reset' ORDER BY seq DESC LIMIT 1",
+                    (run_id, meter),
+                ).fetchone()
+                out.append(
+                    {
+                        "meter": meter,
+                        "value": last["value"] if last else None,
+                        "status": last["status"] if last else None,
+                        "ts": last["ts"] if last else None,
+                        "growth_per_minute": growth,
+                        "last_reset": dict(reset) if reset else None,
+                    }
+                )
+        return out
+
+    def counts(self) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
+        """Readings per (meter, status) and events per (meter, type), all runs."""
+        with self._db() as db:
+            reads = {
+                (r[0], r[1]): r[2]
+                for r in db.execute("SELECT meter, status, count(*) FROM readings GROUP BY 1, 2")
+            }
+            events = {
+                (r[0], r[1]): r[2]
+                for r in db.execute("SELECT meter, type, count(*) FROM events GROUP BY 1, 2")
+            }
+        return reads, events
+
+
+def _filters(**values: object) -> tuple[str, tuple[object, ...]]:
+    clauses: list[str] = []
+    args: list[object] = []
+    for column, value in values.items():
+        if value is None:
+            continue
+        clauses.append("ts >= ?" if column == "since" else f"{column} = ?")
+        args.append(value)
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", tuple(args)
