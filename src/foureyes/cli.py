@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +15,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from foureyes.errors import FourEyesError
+
+DEFAULT_BIND = "127.0.0.1:8765"
 
 app = typer.Typer(
     add_completion=False,
@@ -41,6 +44,13 @@ def run(
     out: Annotated[
         Path | None, typer.Option("--out", help="Output folder (default runs/<config>-<time>).")
     ] = None,
+    serve: Annotated[
+        str | None,
+        typer.Option(
+            "--serve",
+            help="Serve the HTTP API while running, on HOST:PORT (alone: 127.0.0.1:8765).",
+        ),
+    ] = None,
 ) -> None:
     """Read the meters of CONFIG from its source until the source ends."""
     from foureyes.config import load_config
@@ -51,7 +61,13 @@ def run(
     cfg = load_config(config)
     target = out or default_out_dir(cfg)
     result = run_pipeline(
-        cfg, out=target, source=source, console=console, show_progress=_progress_wanted()
+        cfg,
+        out=target,
+        source=source,
+        console=console,
+        show_progress=_progress_wanted(),
+        serve=serve,
+        api_key=os.environ.get("FOUREYES_API_KEY") or None,
     )
     s = result.summary
     events = ", ".join(f"{n} {kind}" for kind, n in s["events"].items()) or "no events"
@@ -180,32 +196,24 @@ def stats(
             console.print(f"wrote {escape(str(path))}", soft_wrap=True)
 
 
-_LOCAL = ("127.0.0.1", "localhost", "::1")
-
-
 @app.command()
 def serve(
     folder: Annotated[Path, typer.Argument(help="A run's output folder (its --out).")],
     bind: Annotated[
         str, typer.Option("--bind", help="HOST:PORT to listen on (beyond localhost: API key).")
-    ] = "127.0.0.1:8765",
+    ] = DEFAULT_BIND,
 ) -> None:
     """Serve a run's store over HTTP: /health, /ready, /metrics, /api/*, /docs."""
     import uvicorn
 
     from foureyes.server import create_app
+    from foureyes.server.live import parse_bind
 
-    host, _, port = bind.rpartition(":")
-    if not host or not port.isdigit():
-        raise FourEyesError(f"--bind {bind!r}: give HOST:PORT, e.g. 127.0.0.1:8765")
     key = os.environ.get("FOUREYES_API_KEY") or None
-    if host not in _LOCAL and not key:
-        raise FourEyesError(
-            f"binding {host} exposes the API beyond this machine; set FOUREYES_API_KEY first"
-        )
+    host, port = parse_bind(bind, api_key=key)
     if not (folder / "foureyes.db").is_file():
         raise FourEyesError(f"{folder}: no foureyes.db here; pass a folder a run wrote")
-    uvicorn.run(create_app(folder, api_key=key), host=host, port=int(port), log_level="warning")
+    uvicorn.run(create_app(folder, api_key=key), host=host, port=port, log_level="warning")
 
 
 @contextmanager
@@ -223,10 +231,24 @@ def _bar(console: Console, label: str, *, enabled: bool) -> Iterator[Callable[[i
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
+_BIND = re.compile(r"^\[?[\w.:-]*\]?:\d+$")
+
+
+def _serve_default(argv: list[str]) -> list[str]:
+    """``--serve`` with no HOST:PORT after it means the default address (click has no
+    optional option values)."""
+    out: list[str] = []
+    for i, arg in enumerate(argv):
+        out.append(arg)
+        if arg == "--serve" and (i + 1 == len(argv) or not _BIND.match(argv[i + 1])):
+            out.append(DEFAULT_BIND)
+    return out
+
+
 def main() -> None:
     """Entry point: FourEyes' own errors become one line on stderr and exit code 2."""
     try:
-        app()
+        app(args=_serve_default(sys.argv[1:]))
     except FourEyesError as exc:
         # One line whatever the terminal's width: scripts and tests grep it.
         Console(stderr=True, soft_wrap=True).print(

@@ -42,6 +42,8 @@ from foureyes.observe.eventlog import EventLog, Level, LogBridge
 from foureyes.observe.metrics import Metrics
 from foureyes.pipeline import Pipeline
 from foureyes.readers.base import Reader
+from foureyes.server.app import create_app
+from foureyes.server.live import BackgroundServer, parse_bind
 from foureyes.sinks.base import RunInfo
 from foureyes.sinks.jsonl import JSONLSink
 from foureyes.sinks.sqlite import RunRecord, SQLiteSink
@@ -171,8 +173,11 @@ def run(
     stop: threading.Event | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     clock: Callable[[], float] = time.monotonic,
+    serve: str | None = None,
+    api_key: str | None = None,
 ) -> RunResult:
-    """Run ``config`` to the end of its source (or until ``stop``), writing into ``out``.
+    """Run ``config`` to the end of its source (or until ``stop``), writing into ``out``;
+    with ``serve`` (``HOST:PORT``), serve the HTTP API of the run while it goes on.
 
     Everything that can fail at start-up (output folder, source, regions, model) is checked
     before the folder is created, so a failed start leaves nothing behind. If ``out`` holds
@@ -181,6 +186,7 @@ def run(
     """
     console = console or Console(stderr=True)
     uri = source or config.source.uri
+    bind = parse_bind(serve, api_key=api_key) if serve is not None else None
     record = _resumable(out, config, uri)
     state = None
     if record is not None and record.state is not None:
@@ -214,6 +220,8 @@ def run(
                 show_progress,
                 now,
                 clock,
+                bind,
+                api_key,
             )
     finally:
         pipeline.close()
@@ -230,6 +238,8 @@ def _run(
     show_progress: bool,
     now: Callable[[], datetime],
     clock: Callable[[], float],
+    bind: tuple[str, int] | None = None,
+    api_key: str | None = None,
 ) -> RunResult:
     t_start = clock()
     run_info = RunInfo(
@@ -257,6 +267,34 @@ def _run(
     metrics = Metrics(run_info.source)
     read_before = pipeline.times.read
     last_sample = -1
+    last_batch_at = clock()
+    patience = max(config.source.no_frame_timeout, 5.0)
+
+    def health() -> dict[str, dict[str, Any]]:
+        waited = clock() - last_batch_at
+        readers = pipeline.reader_stats()
+        return {
+            "source": {
+                "ok": waited < patience,
+                "uri": run_info.source,
+                "seconds_since_sample": round(waited, 1),
+            },
+            "readers": {
+                "ok": all(st["state"] != "open" for st in readers.values()),
+                "states": {name: st["state"] for name, st in readers.items()},
+            },
+            "pipeline": {
+                "ok": True,
+                "samples": pipeline.times.samples,
+                "degradation": pipeline.degradation(),
+            },
+        }
+
+    server = None
+    if bind is not None:
+        app = create_app(out, metrics=metrics, health=health, api_key=api_key)
+        server = BackgroundServer(app, *bind).start()
+        console.print(f"serving {server.url}", highlight=False, soft_wrap=True)
     bridge = LogBridge(decisions)
     logging.getLogger("foureyes").addHandler(bridge)
     decisions.info(
@@ -285,6 +323,7 @@ def _run(
                     queue_fill=pipeline.queue_fill,
                 )
                 read_before = read_now
+                last_batch_at = clock()
                 metrics.health(
                     source_up=True,
                     readers=pipeline.reader_stats(),
@@ -330,6 +369,8 @@ def _run(
             },
             "versions": run_info.versions,
         }
+        if server is not None:
+            server.stop()
         decisions.info("run_finished", interrupted=interrupted, samples=t.samples)
         logging.getLogger("foureyes").removeHandler(bridge)
         decisions.close()
