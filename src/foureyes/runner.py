@@ -270,12 +270,17 @@ def _run(
     last_batch_at = clock()
     patience = max(config.source.no_frame_timeout, 5.0)
 
+    def source_up() -> bool:
+        return clock() - last_batch_at < patience
+
+    metrics.watch(source_up=source_up, queue_fill=lambda: pipeline.queue_fill)
+
     def health() -> dict[str, dict[str, Any]]:
         waited = clock() - last_batch_at
         readers = pipeline.reader_stats()
         return {
             "source": {
-                "ok": waited < patience,
+                "ok": source_up(),
                 "uri": run_info.source,
                 "seconds_since_sample": round(waited, 1),
             },
@@ -320,12 +325,10 @@ def _run(
                     events,
                     read_seconds=read_now - read_before if fresh else None,
                     decoded=pipeline.decoded,
-                    queue_fill=pipeline.queue_fill,
                 )
                 read_before = read_now
                 last_batch_at = clock()
                 metrics.health(
-                    source_up=True,
                     readers=pipeline.reader_stats(),
                     degradation=pipeline.degradation(),
                     log_fill=decisions.fill,

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from foureyes import load_config
 from foureyes.demo import generate
+from foureyes.observe.metrics import Metrics
 from foureyes.runner import run
 
 pytestmark = pytest.mark.slow
@@ -58,3 +59,22 @@ def test_metrics_count_what_the_run_wrote(tmp_path: Path) -> None:
     breaker = {lab["reader"]: v for _, lab, v in samples["foureyes_breaker_state"]}
     assert breaker == {"default": 0.0}
     assert families["foureyes_queue_fill_ratio"].type == "gauge"
+
+
+def test_source_up_and_queue_fill_are_read_at_scrape_time() -> None:
+    """A stalled source sends no batch, so these gauges ask the run when scraped."""
+    metrics = Metrics("rtsp://cam/stream")
+    state = {"up": True, "fill": 0.25}
+    metrics.watch(source_up=lambda: bool(state["up"]), queue_fill=lambda: float(state["fill"]))
+
+    def gauges() -> tuple[float, float]:
+        families = {
+            f.name: f for f in text_string_to_metric_families(metrics.exposition().decode())
+        }
+        up = families["foureyes_source_up"].samples[0]
+        assert up.labels == {"source": "rtsp://cam/stream"}
+        return up.value, families["foureyes_queue_fill_ratio"].samples[0].value
+
+    assert gauges() == (1.0, 0.25)
+    state.update(up=False, fill=1.0)
+    assert gauges() == (0.0, 1.0)

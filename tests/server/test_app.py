@@ -39,7 +39,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoVideo]:
 
 
 @pytest.fixture
-def client(run_dir: tuple[Path, DemoVideo]) -> FastAPI:
+def app(run_dir: tuple[Path, DemoVideo]) -> FastAPI:
     return create_app(run_dir[0])
 
 
@@ -59,40 +59,38 @@ def lines(path: Path) -> list[dict[str, object]]:
     return [json.loads(x) for x in path.read_text().splitlines()]
 
 
-def test_health_and_ready(client: FastAPI) -> None:
+def test_health_and_ready(app: FastAPI) -> None:
     for url, status in (("/health", "ok"), ("/ready", "ready")):
-        r = get(client, url)
+        r = get(app, url)
         assert r.status_code == 200
         assert r.json()["status"] == status
         assert r.json()["components"]["store"]["ok"] is True
 
 
-def test_metrics_parse_and_match_the_store(
-    client: FastAPI, run_dir: tuple[Path, DemoVideo]
-) -> None:
-    r = get(client, "/metrics")
+def test_metrics_parse_and_match_the_store(app: FastAPI, run_dir: tuple[Path, DemoVideo]) -> None:
+    r = get(app, "/metrics")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
     families = {f.name: f for f in text_string_to_metric_families(r.text)}
     total = sum(s.value for s in families["foureyes_reads"].samples if s.name.endswith("_total"))
     assert total == len(lines(run_dir[0] / "readings.jsonl"))
 
 
-def test_meters_readings_events_runs(client: FastAPI, run_dir: tuple[Path, DemoVideo]) -> None:
+def test_meters_readings_events_runs(app: FastAPI, run_dir: tuple[Path, DemoVideo]) -> None:
     out, clip = run_dir
-    meters = get(client, "/api/meters").json()
+    meters = get(app, "/api/meters").json()
     assert [m["meter"] for m in meters] == list(clip.meters)
     assert all(m["value"] is not None for m in meters)
     resets = [e for e in lines(out / "events.jsonl") if e["type"] == "reset"]
     with_reset = {m["meter"] for m in meters if m["last_reset"]}
     assert with_reset == {e["meter"] for e in resets}
-    latest = get(client, "/api/readings", params={"meter": "grand", "limit": 5}).json()
+    latest = get(app, "/api/readings", params={"meter": "grand", "limit": 5}).json()
     assert len(latest) == 5 and {r["meter"] for r in latest} == {"grand"}
     assert [r["frame"] for r in latest] == sorted(r["frame"] for r in latest)
-    since = get(client, "/api/readings", params={"since": 20, "limit": 1000}).json()
+    since = get(app, "/api/readings", params={"since": 20, "limit": 1000}).json()
     assert since and all(r["ts"] >= 20 for r in since)
-    events = get(client, "/api/events", params={"type": "reset"}).json()
+    events = get(app, "/api/events", params={"type": "reset"}).json()
     assert {e["id"] for e in events} == {e["id"] for e in resets}
-    runs = get(client, "/api/runs").json()
+    runs = get(app, "/api/runs").json()
     assert len(runs) == 1 and runs[0]["status"] == "complete"
 
 
@@ -100,8 +98,8 @@ def test_meters_readings_events_runs(client: FastAPI, run_dir: tuple[Path, DemoV
     ("url", "params"),
     [("/api/readings", {"limit": 100000}), ("/api/events", {"limit": 0})],
 )
-def test_query_limits_are_bounded(client: FastAPI, url: str, params: dict[str, int]) -> None:
-    assert get(client, url, params=params).status_code == 422
+def test_query_limits_are_bounded(app: FastAPI, url: str, params: dict[str, int]) -> None:
+    assert get(app, url, params=params).status_code == 422
 
 
 def test_api_key_guards_every_route_but_health(run_dir: tuple[Path, DemoVideo]) -> None:

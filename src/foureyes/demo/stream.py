@@ -47,7 +47,6 @@ class PacedStream(http.server.ThreadingHTTPServer):
         self.chunks = chunks_per_loop
         self.up = threading.Event()
         self.up.set()
-        self.requests = 0
         self._thread: threading.Thread | None = None
 
     @classmethod
@@ -92,7 +91,6 @@ class _PacedHandler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         server = self.server
-        server.requests += 1
         if not server.up.is_set():
             self.close_connection = True
             return  # no response at all: the client sees the connection close

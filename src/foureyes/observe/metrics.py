@@ -8,7 +8,7 @@ The read-time histogram's buckets reach 120 s because a VLM reader can take that
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -78,7 +78,6 @@ class Metrics:
         *,
         read_seconds: float | None,
         decoded: int,
-        queue_fill: float,
     ) -> None:
         """Count one committed sample's batch (``read_seconds`` None: the final batch)."""
         for reading in readings:
@@ -91,18 +90,20 @@ class Metrics:
         if decoded > self._frames_seen:
             self.frames.labels(self.source).inc(decoded - self._frames_seen)
             self._frames_seen = decoded
-        self.queue_fill.set(queue_fill)
+
+    def watch(self, *, source_up: Callable[[], bool], queue_fill: Callable[[], float]) -> None:
+        """Read these at each scrape: a stalled source sends no batch to update a gauge."""
+        self.source_up.labels(self.source).set_function(lambda: 1.0 if source_up() else 0.0)
+        self.queue_fill.set_function(queue_fill)
 
     def health(
         self,
         *,
-        source_up: bool,
         readers: Mapping[str, Mapping[str, Any]],
         degradation: Mapping[str, Any] | None,
         log_fill: float,
         log_dropped: Mapping[str, int],
     ) -> None:
-        self.source_up.labels(self.source).set(1 if source_up else 0)
         for name, st in readers.items():
             self.breaker.labels(name).set(_BREAKER.get(str(st.get("state")), 0))
         if degradation is not None:

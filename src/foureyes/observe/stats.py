@@ -132,8 +132,8 @@ def export_parquet(folder: Path, target: Path) -> list[Path]:
     target.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     try:
-        for table, order in (("readings", "run_id, seq"), ("events", "run_id, seq")):
-            cur = db.execute(f"SELECT * FROM {table} ORDER BY {order}")
+        for table in ("readings", "events"):
+            cur = db.execute(f"SELECT * FROM {table} ORDER BY run_id, seq")
             names = [d[0] for d in cur.description]
             rows = cur.fetchall()
             columns: dict[str, list[Any]] = {n: [r[i] for r in rows] for i, n in enumerate(names)}

@@ -218,8 +218,3 @@ class FailoverSource(SourceBase):
             taken += 1
             if taken > start_sample:
                 yield frame
-
-    @staticmethod
-    def _check_start(start_sample: int) -> None:
-        if start_sample < 0:
-            raise ValueError(f"start_sample must be >= 0, got {start_sample}")
