@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -19,12 +19,16 @@ from foureyes.model import MeterKind, Region
 
 __all__ = [
     "DEFAULT_READER",
+    "AlertRule",
+    "AlertsConfig",
     "BreakerConfig",
     "Config",
     "EventsConfig",
     "MeterConfig",
     "ReaderConfig",
     "SourceConfig",
+    "TracesConfig",
+    "WebhookConfig",
     "load_config",
 ]
 
@@ -173,6 +177,84 @@ class TrackingConfig(BaseModel):
     max_pending: int = Field(default=40, ge=4, le=1000)
 
 
+class WebhookConfig(BaseModel):
+    """Where alerts are posted (JSON). ``headers`` carry secrets (a token): never logged."""
+
+    model_config = _STRICT
+
+    url: str = Field(pattern=r"^https?://\S+$")
+    headers: dict[str, str] = Field(default_factory=dict, max_length=16)
+    timeout: PositiveFloat = 5.0  # seconds per attempt
+    retries: int = Field(default=3, ge=0, le=20)
+    backoff_initial: float = Field(default=0.5, ge=0)
+    backoff_max: float = Field(default=30.0, ge=0)
+
+
+class SourceDownRule(BaseModel):
+    """The source delivered no frame for ``for_seconds``."""
+
+    model_config = _STRICT
+
+    type: Literal["source_down"]
+    name: str | None = None
+    for_seconds: PositiveFloat = 30.0
+
+
+class ReadP95Rule(BaseModel):
+    """The 95th percentile of sample read time over ``window_seconds`` is above ``seconds``."""
+
+    model_config = _STRICT
+
+    type: Literal["read_p95_above"]
+    name: str | None = None
+    seconds: PositiveFloat
+    window_seconds: PositiveFloat = 300.0
+    min_samples: int = Field(default=5, ge=1, le=10_000)
+
+
+class NoReadingRule(BaseModel):
+    """A meter had no value (ok or held) for ``for_minutes``."""
+
+    model_config = _STRICT
+
+    type: Literal["no_reading"]
+    name: str | None = None
+    meter: str
+    for_minutes: PositiveFloat = 5.0
+
+
+class ResetRule(BaseModel):
+    """A reset (pop) of ``meter``, or of any meter when it is left out."""
+
+    model_config = _STRICT
+
+    type: Literal["reset"]
+    name: str | None = None
+    meter: str | None = None
+
+
+AlertRule = Annotated[
+    SourceDownRule | ReadP95Rule | NoReadingRule | ResetRule, Field(discriminator="type")
+]
+
+
+class AlertsConfig(BaseModel):
+    model_config = _STRICT
+
+    webhook: WebhookConfig | None = None  # None: alerts only show on the dashboard and log
+    rules: list[AlertRule] = Field(default_factory=list, max_length=100)
+
+
+class TracesConfig(BaseModel):
+    """OpenTelemetry over OTLP/HTTP; ``FOUREYES_OTLP_ENDPOINT`` overrides ``endpoint``."""
+
+    model_config = _STRICT
+
+    endpoint: str | None = Field(default=None, pattern=r"^https?://\S+$")  # e.g. http://host:4318
+    headers: dict[str, str] = Field(default_factory=dict, max_length=16)
+    service_name: str = Field(default="foureyes", min_length=1)
+
+
 class Config(BaseModel):
     model_config = _STRICT
 
@@ -183,6 +265,8 @@ class Config(BaseModel):
     readers: dict[str, ReaderConfig] = Field(default_factory=dict, max_length=16)
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
     degrade: DegradeConfig = Field(default_factory=DegradeConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    traces: TracesConfig = Field(default_factory=TracesConfig)
     path: Path | None = Field(default=None, exclude=True)
 
     @field_validator("meters")
@@ -238,6 +322,18 @@ class Config(BaseModel):
         unknown = [m for m in self.degrade.keep if m not in self.meters]
         if unknown:
             raise ValueError(f"degrade.keep names unknown meter(s) {', '.join(unknown)}")
+        return self
+
+    @model_validator(mode="after")
+    def _alerts_name_meters(self) -> Config:
+        for k, rule in enumerate(self.alerts.rules):
+            meter = getattr(rule, "meter", None)
+            if meter is not None and meter not in self.meters:
+                known = ", ".join(sorted(self.meters))
+                raise ValueError(f"alerts.rules.{k}.meter: unknown meter {meter!r} ({known})")
+        names = [r.name for r in self.alerts.rules if r.name]
+        if len(names) != len(set(names)):
+            raise ValueError("alerts.rules: two rules share a name")
         return self
 
     def reader_config(self, name: str) -> ReaderConfig:
