@@ -213,7 +213,13 @@ def serve(
     host, port = parse_bind(bind, api_key=key)
     if not (folder / "foureyes.db").is_file():
         raise FourEyesError(f"{folder}: no foureyes.db here; pass a folder a run wrote")
-    uvicorn.run(create_app(folder, api_key=key), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(folder, api_key=key),
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=1,
+    )
 
 
 @contextmanager

@@ -295,9 +295,17 @@ def _run(
             },
         }
 
+    def details() -> dict[str, Any]:
+        parts = health()
+        return {
+            "source": parts["source"] | pipeline.source_stats(),
+            "readers": pipeline.reader_stats(),
+            "pipeline": parts["pipeline"],
+        }
+
     server = None
     if bind is not None:
-        app = create_app(out, metrics=metrics, health=health, api_key=api_key)
+        app = create_app(out, metrics=metrics, health=health, details=details, api_key=api_key)
         server = BackgroundServer(app, *bind).start()
         console.print(f"serving {server.url}", highlight=False, soft_wrap=True)
     bridge = LogBridge(decisions)

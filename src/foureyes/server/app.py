@@ -14,17 +14,19 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Query, Request, Response
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 from pydantic import BaseModel
 
 from foureyes.observe.metrics import Metrics
+from foureyes.server.dashboard import Details, add_dashboard
 from foureyes.server.store import StoreReader
 
 __all__ = ["create_app"]
 
 MAX_LIMIT = 1000
 MAX_BODY = 1024  # bytes; nothing here takes a body
+KEY_COOKIE = "foureyes_key"  # a browser cannot send a header: ``/?key=`` sets this cookie
 
 
 class Health(BaseModel):
@@ -46,10 +48,12 @@ def create_app(
     *,
     metrics: Metrics | None = None,
     health: Callable[[], dict[str, dict[str, Any]]] | None = None,
+    details: Details | None = None,
     api_key: str | None = None,
 ) -> FastAPI:
     """The app for the run in ``folder``. ``health`` gives each component's state, each a
-    dict with an ``ok`` flag; without it, the store's availability is all there is."""
+    dict with an ``ok`` flag; without it, the store's availability is all there is.
+    ``details`` gives the dashboard a running pipeline's source and reader health."""
     store = StoreReader(folder / "foureyes.db")
     app = FastAPI(
         title="FourEyes",
@@ -70,6 +74,8 @@ def create_app(
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
             return JSONResponse({"detail": "request body too large"}, status_code=413)
+        if api_key and request.url.path == "/" and "key" in request.query_params:
+            return _login(request.query_params["key"], api_key)
         if api_key and request.url.path != "/health" and not _authorised(request, api_key):
             return JSONResponse(
                 {"detail": "missing or wrong API key (X-API-Key or Authorization: Bearer)"},
@@ -126,11 +132,22 @@ def create_app(
         """The runs in this store, newest first."""
         return store.runs()
 
+    add_dashboard(app, store, folder, details=details)
     return app
 
 
+def _login(given: str, key: str) -> Response:
+    """``/?key=KEY`` from a browser: keep the key in an HttpOnly cookie and drop it from
+    the address bar (and so from history and screenshots)."""
+    if not hmac.compare_digest(given.encode(), key.encode()):
+        return JSONResponse({"detail": "wrong API key"}, status_code=401)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(KEY_COOKIE, key, httponly=True, samesite="strict")
+    return response
+
+
 def _authorised(request: Request, key: str) -> bool:
-    given = request.headers.get("x-api-key", "")
+    given = request.headers.get("x-api-key", "") or request.cookies.get(KEY_COOKIE, "")
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         given = given or auth[7:].strip()

@@ -46,7 +46,15 @@ class BackgroundServer:
     """uvicorn serving ``app`` on a daemon thread until :meth:`stop`."""
 
     def __init__(self, app: FastAPI, host: str, port: int) -> None:
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+        # Open dashboard streams would hold a graceful shutdown forever: cut them after 1 s.
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="foureyes-http", daemon=True)
         self.url = f"http://{host}:{port}"

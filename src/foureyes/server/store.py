@@ -66,12 +66,7 @@ class StoreReader:
                 f"FROM events {where} ORDER BY run_id, seq DESC LIMIT ?",
                 (*args, limit),
             ).fetchall()
-        out = []
-        for r in reversed(rows):
-            d = dict(r)
-            d.update(json.loads(d.pop("detail") or "{}"))
-            out.append(d)
-        return out
+        return [_event(r) for r in reversed(rows)]
 
     def meters(self) -> list[dict[str, Any]]:
         """Per meter of the newest run: the latest trusted value, its status, the growth
@@ -123,6 +118,91 @@ class StoreReader:
                 )
         return out
 
+    def cursor(self) -> tuple[int, int]:
+        """The newest reading's and event's rowid: what a live view has already seen."""
+        with self._db() as db:
+            r = db.execute("SELECT coalesce(max(rowid), 0) FROM readings").fetchone()[0]
+            e = db.execute("SELECT coalesce(max(rowid), 0) FROM events").fetchone()[0]
+        return int(r), int(e)
+
+    def since(
+        self, cursor: tuple[int, int], *, limit: int = 2000
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], tuple[int, int]]:
+        """Readings and events stored after ``cursor`` (at most ``limit`` of each), and
+        the cursor after them."""
+        with self._db() as db:
+            readings = db.execute(
+                "SELECT rowid, ts, frame, meter, value, text, confidence, status, reason, reader "
+                "FROM readings WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                (cursor[0], limit),
+            ).fetchall()
+            events = db.execute(
+                "SELECT rowid, id, ts, frame, meter, type, before, after, confidence, detail, "
+                "evidence FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                (cursor[1], limit),
+            ).fetchall()
+        after = (
+            readings[-1]["rowid"] if readings else cursor[0],
+            events[-1]["rowid"] if events else cursor[1],
+        )
+        return [_row(r) for r in readings], [_event(r) for r in events], after
+
+    def series(self, *, points: int) -> dict[str, list[tuple[float, float]]]:
+        """Each meter's latest ``points`` trusted values of the newest run, as (ts, value)."""
+        with self._db() as db:
+            run = db.execute("SELECT id FROM runs ORDER BY rowid DESC LIMIT 1").fetchone()
+            if run is None:
+                return {}
+            rows = db.execute(
+                "SELECT meter, ts, value FROM ("
+                "  SELECT meter, ts, value, seq, row_number() OVER ("
+                "    PARTITION BY meter ORDER BY seq DESC) AS n FROM readings"
+                "  WHERE run_id = ? AND value IS NOT NULL AND status IN ('ok', 'held')"
+                ") WHERE n <= ? ORDER BY seq",
+                (run["id"], points),
+            ).fetchall()
+        out: dict[str, list[tuple[float, float]]] = {}
+        for r in rows:
+            out.setdefault(r["meter"], []).append((r["ts"], r["value"]))
+        return out
+
+    def event(self, event_id: str) -> dict[str, Any] | None:
+        """One event, with the readings of its meter around its frame (their raw text is
+        what the model saw)."""
+        with self._db() as db:
+            row = db.execute(
+                "SELECT run_id, id, ts, frame, meter, type, before, after, confidence, detail, "
+                "evidence FROM events WHERE id = ?",
+                (event_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            near = db.execute(
+                "SELECT ts, frame, value, text, confidence, status, reason, reader FROM readings "
+                "WHERE run_id = ? AND meter = ? AND frame BETWEEN ? AND ? ORDER BY seq",
+                (row["run_id"], row["meter"], row["frame"] - 30, row["frame"] + 30),
+            ).fetchall()
+        out = _event(row)
+        out.pop("run_id", None)
+        out["readings"] = [dict(r) for r in near]
+        return out
+
+    def summary(self) -> dict[str, Any] | None:
+        """The newest run's summary (written when it ended), if it has one."""
+        with self._db() as db:
+            row = db.execute("SELECT summary FROM runs ORDER BY rowid DESC LIMIT 1").fetchone()
+        if row is None or not row["summary"]:
+            return None
+        data = json.loads(row["summary"])
+        return data if isinstance(data, dict) else None
+
+    def latest_run(self) -> dict[str, Any] | None:
+        with self._db() as db:
+            row = db.execute(
+                "SELECT id, status, source, started, finished FROM runs ORDER BY rowid DESC LIMIT 1"
+            ).fetchone()
+        return dict(row) if row is not None else None
+
     def counts(self) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
         """Readings per (meter, status) and events per (meter, type), all runs."""
         with self._db() as db:
@@ -146,3 +226,17 @@ def _filters(**values: object) -> tuple[str, tuple[object, ...]]:
         clauses.append("ts >= ?" if column == "since" else f"{column} = ?")
         args.append(value)
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", tuple(args)
+
+
+def _row(row: sqlite3.Row) -> dict[str, Any]:
+    d = dict(row)
+    d.pop("rowid", None)
+    return d
+
+
+def _event(row: sqlite3.Row) -> dict[str, Any]:
+    """An event row with its detail merged in (as the events file shows it)."""
+    d = _row(row)
+    detail = json.loads(d.pop("detail") or "{}")
+    d.update({k: v for k, v in detail.items() if k not in d})
+    return d
