@@ -138,7 +138,7 @@ class _ExportingTracer(Tracer):
     def span(
         self, name: str, *, parent: Context | None = None, **attributes: AttributeValue
     ) -> AbstractContextManager[Span]:
-        return self._open(name, parent, attributes)
+        return _NOOP_CONTEXT if self._closed else self._open(name, parent, attributes)
 
     @contextmanager
     def _open(
@@ -191,12 +191,8 @@ class _QuietExportLog(logging.Filter):
         message = record.getMessage()
         if record.exc_info and record.exc_info[1] is not None:
             message = f"{message} {record.exc_info[1]!r}"
-        record.msg, record.args, record.exc_info, record.exc_text = (
-            redact_url(message),
-            (),
-            None,
-            None,
-        )
+        record.msg, record.args = redact_url(message), ()
+        record.exc_info = record.exc_text = None
         if record.levelno > logging.WARNING:
             record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True
