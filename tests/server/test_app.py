@@ -15,27 +15,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
-from rich.console import Console
 
-from foureyes import load_config
-from foureyes.demo import DemoVideo, generate
-from foureyes.runner import run
+from foureyes.demo import DemoVideo
 from foureyes.server import create_app
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoVideo]:
-    root = tmp_path_factory.mktemp("served")
-    clip = generate(root / "clip", style="classic", seconds=24, seed=5)
-    run(
-        load_config(clip.config),
-        out=root / "out",
-        console=Console(file=open(os.devnull, "w")),  # noqa: SIM115
-        show_progress=False,
-    )
-    return root / "out", clip
 
 
 @pytest.fixture

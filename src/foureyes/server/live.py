@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 
 import uvicorn
 from fastapi import FastAPI
@@ -59,8 +60,14 @@ class BackgroundServer:
         self.thread = threading.Thread(target=self.server.run, name="foureyes-http", daemon=True)
         self.url = f"http://{host}:{port}"
 
-    def start(self) -> BackgroundServer:
+    def start(self, *, wait: float = 5.0) -> BackgroundServer:
+        """Start serving; return once uvicorn listens (or ``wait`` seconds passed), so
+        the address printed for a user already answers."""
         self.thread.start()
+        ready = threading.Event()
+        deadline = time.monotonic() + wait
+        while not self.server.started and self.thread.is_alive() and time.monotonic() < deadline:
+            ready.wait(0.02)
         return self
 
     def stop(self) -> None:
