@@ -311,9 +311,10 @@ class Alerts:
 
     def recent(self, limit: int = 50) -> list[dict[str, Any]]:
         """The latest records, newest first (at most the last 500 are kept)."""
-        with self._lock:
-            records = list(self._recent.values())
-        return [dict(r) for r in reversed(records[-limit:])] if limit > 0 else []
+        if limit <= 0:
+            return []
+        with self._lock:  # the sender thread updates ``delivery`` in place
+            return [dict(r) for r in reversed(list(self._recent.values())[-limit:])]
 
     @property
     def stats(self) -> dict[str, int]:
