@@ -23,7 +23,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from importlib import metadata
 from typing import TYPE_CHECKING
 
@@ -60,27 +60,17 @@ class Span:
         """Add what is known only once the work is done: the outcome, the value read."""
 
 
-class _NoopSpanContext(AbstractContextManager[Span]):
-    __slots__ = ()
-
-    def __enter__(self) -> Span:
-        return _NOOP_SPAN
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-_NOOP_SPAN = Span()
-_NOOP_CONTEXT = _NoopSpanContext()
+_NOOP_CONTEXT: AbstractContextManager[Span] = nullcontext(Span())  # reused by every call
 
 
 class Tracer:
-    """Tracing switched off: every call returns a preallocated object and records nothing."""
+    """What call sites hold; this base class, :data:`NOOP`, records and allocates nothing."""
 
     __slots__ = ()
 
     @property
     def enabled(self) -> bool:
+        """Whether spans are recorded: not when off, nor once closed."""
         return False
 
     def span(
@@ -88,7 +78,7 @@ class Tracer:
     ) -> AbstractContextManager[Span]:
         """A span around a ``with`` block, child of ``parent`` or of this thread's open span.
 
-        An exception escaping the block marks the span as failed and carries on. ``None``
+        An exception escaping the block marks the span failed and still propagates. ``None``
         attribute values are left out, so optional facts can be passed unconditionally.
         """
         return _NOOP_CONTEXT
