@@ -77,6 +77,7 @@ class _Item:
     prev_ok: float | None = None  # the trusted value before this sample, for held
     ambiguous: bool = False
     weak: bool = False  # a character is uncertain: trusted only if a neighbour agrees
+    settled: bool = False  # a later trusted value differs from prev_ok: it cannot be held
 
     def point(self) -> Point:
         assert self.cand is not None
@@ -371,9 +372,15 @@ class MeterTracker:
         """A meter never falls between resets, so a stretch of doubtful samples between two
         trusted samples of the same value must have shown that value."""
         for w in self._awaiting:
-            if w.status is not Status.OK and w.segment == ok.segment and w.prev_ok == ok.value:
+            if w.status is Status.OK or w.segment != ok.segment:
+                continue
+            if w.prev_ok == ok.value:
                 w.status, w.value = Status.HELD, ok.value
                 w.reason = f"{w.reason}; unchanged on both sides" if w.reason else "unchanged"
+            else:
+                # The meter moved on and never falls within a segment: waiting longer for
+                # an equal value only delays this reading (and every meter's after it).
+                w.settled = True
 
     def _emit(
         self,
@@ -405,7 +412,12 @@ class MeterTracker:
         while self._awaiting:
             w = self._awaiting[0]
             unresolved = w.status is not Status.OK and w.status is not Status.HELD
-            can_still_hold = unresolved and w.prev_ok is not None and w.segment == self._segment
+            can_still_hold = (
+                unresolved
+                and w.prev_ok is not None
+                and w.segment == self._segment
+                and not getattr(w, "settled", False)  # a checkpoint from before the field
+            )
             if can_still_hold and not final and len(self._awaiting) < limit:
                 break
             self._awaiting.popleft()

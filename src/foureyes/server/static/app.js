@@ -211,10 +211,19 @@ function renderAlerts(a) {
   );
 }
 
+let pending = null;
+
 async function showEvidence(id) {
+  clearTimeout(pending);
+  const dialog = $("#evidence");
   const response = await fetch(`/api/events/${encodeURIComponent(id)}`);
   if (!response.ok) return;
   const e = await response.json();
+  // An event is committed as soon as it is decided; the readings around it wait for
+  // every meter of their frame, so they may come a few seconds later: ask again.
+  const waiting = Boolean(e.meter) && !(e.readings || []).length;
+  $("#evidence-waiting").hidden = !waiting;
+  if (waiting) pending = setTimeout(() => dialog.open && showEvidence(id), 1000);
   $("#evidence-title").textContent = `${e.type} · ${e.meter || "run"} · ${money(e.before)} → ${money(e.after)} at ${secs(e.ts)}`;
   const img = $("#evidence-img");
   img.hidden = !e.evidence_url;
@@ -234,7 +243,7 @@ async function showEvidence(id) {
       ),
     ),
   );
-  $("#evidence").showModal();
+  if (!dialog.open) dialog.showModal();
 }
 
 connect();
