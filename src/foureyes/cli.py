@@ -68,6 +68,7 @@ def run(
         show_progress=_progress_wanted(),
         serve=serve,
         api_key=os.environ.get("FOUREYES_API_KEY") or None,
+        otlp_endpoint=os.environ.get("FOUREYES_OTLP_ENDPOINT") or None,
     )
     s = result.summary
     events = ", ".join(f"{n} {kind}" for kind, n in s["events"].items()) or "no events"

@@ -24,6 +24,7 @@ from foureyes.errors import CircuitOpen
 from foureyes.failures import FailureRecorder
 from foureyes.holdback import Aligner, Evidence
 from foureyes.model import Event, Frame, Image, RawRead, Reading, Region
+from foureyes.observe.tracing import NOOP, Tracer
 from foureyes.readers.base import Reader
 from foureyes.readers.choose import PreparationChooser
 from foureyes.readers.crop import MeterCrop
@@ -130,8 +131,10 @@ class Pipeline:
         resume: PipelineState | None = None,
         resume_gap: float = 0.0,
         failures: FailureRecorder | None = None,
+        tracer: Tracer = NOOP,
     ) -> None:
         self.config = config
+        self._tracer = tracer
         self.uri = source or config.source.uri
         self.stop = stop or threading.Event()
         self._clock = clock
@@ -222,7 +225,9 @@ class Pipeline:
                 mirror_info = feeds[-1].source.open()
                 self.config.check_mirror_size(k, mirror_info.width, mirror_info.height)
             if self._readers is None:
-                self._readers, self._cheap = build_readers(self.config, override=self._reader)
+                self._readers, self._cheap = build_readers(
+                    self.config, override=self._reader, tracer=self._tracer
+                )
             self._readers.warmup()
             wanted = self.config.degrade.enabled
             if wanted or (wanted is None and info.live):
@@ -363,7 +368,12 @@ class Pipeline:
             if degrade is not None and not degrade.take():
                 continue  # minimal and emergency levels skip samples
             read_before = times.read
-            batch = self._process(item, aligner)
+            with self._tracer.span(
+                "foureyes.sample", frame=item.frame.index, stream_ts=item.frame.ts
+            ) as span:
+                batch = self._process(item, aligner)
+                span.set("readings", len(batch.readings))
+                span.set("events", len(batch.events))
             noticed = self._monitor.observe(item.frame)
             if degrade is not None:
                 period = degrade.level.stride / self.config.source.fps

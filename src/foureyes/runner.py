@@ -38,8 +38,10 @@ from foureyes.config import Config
 from foureyes.errors import OutputError, redact_url
 from foureyes.failures import FailureRecorder
 from foureyes.model import Event, Reading, Status
+from foureyes.observe.alerts import ALERTS_FILE, Alerts
 from foureyes.observe.eventlog import EventLog, Level, LogBridge
 from foureyes.observe.metrics import Metrics
+from foureyes.observe.tracing import start_tracing
 from foureyes.pipeline import Pipeline
 from foureyes.readers.base import Reader
 from foureyes.server.app import create_app
@@ -81,7 +83,7 @@ class RunResult:
 # What a run puts in its folder: a folder of only these is one of ours.
 _OURS = {".lock", STORE, f"{STORE}-wal", f"{STORE}-shm", "readings.jsonl", "events.jsonl"}
 _OURS |= {"evidence", "summary.json", "failures", "readings.jsonl.tmp", "events.jsonl.tmp"}
-_OURS |= {"log.jsonl"}
+_OURS |= {"log.jsonl", ALERTS_FILE}
 
 
 def _resumable(out: Path, config: Config, source: str) -> RunRecord | None:
@@ -175,9 +177,11 @@ def run(
     clock: Callable[[], float] = time.monotonic,
     serve: str | None = None,
     api_key: str | None = None,
+    otlp_endpoint: str | None = None,
 ) -> RunResult:
     """Run ``config`` to the end of its source (or until ``stop``), writing into ``out``;
-    with ``serve`` (``HOST:PORT``), serve the HTTP API of the run while it goes on.
+    with ``serve`` (``HOST:PORT``), serve the HTTP API of the run while it goes on;
+    with ``otlp_endpoint`` (or the config's ``traces.endpoint``), export traces there.
 
     Everything that can fail at start-up (output folder, source, regions, model) is checked
     before the folder is created, so a failed start leaves nothing behind. If ``out`` holds
@@ -192,6 +196,13 @@ def run(
     if record is not None and record.state is not None:
         state = checkpoint.loads(record.state, path=str(out / STORE))
     gap = now().timestamp() - record.wall if record is not None and record.wall else 0.0
+    run_id = record.run_id if record is not None else uuid.uuid4().hex
+    tracer = start_tracing(
+        otlp_endpoint or config.traces.endpoint,
+        headers=config.traces.headers,
+        service_name=config.traces.service_name,
+        resource={"foureyes.run_id": run_id, "foureyes.source": redact_url(uri)},
+    )
     pipeline = Pipeline(
         config,
         source=source,
@@ -204,15 +215,17 @@ def run(
         failures=FailureRecorder(
             out / "failures", config=config.model_dump(mode="json"), versions=versions
         ),
+        tracer=tracer,
     )
-    info = pipeline.open()
     try:
+        info = pipeline.open()
         out.mkdir(parents=True, exist_ok=True)
         with _exclusive(out):
             return _run(
                 pipeline,
                 config,
                 out,
+                run_id,
                 record,
                 info.live,
                 info.frame_count,
@@ -225,12 +238,14 @@ def run(
             )
     finally:
         pipeline.close()
+        tracer.close()
 
 
 def _run(
     pipeline: Pipeline,
     config: Config,
     out: Path,
+    run_id: str,
     record: RunRecord | None,
     live: bool,
     total: int | None,
@@ -243,7 +258,7 @@ def _run(
 ) -> RunResult:
     t_start = clock()
     run_info = RunInfo(
-        run_id=record.run_id if record else uuid.uuid4().hex,
+        run_id=run_id,
         started=record.started if record else now().isoformat(),
         source=redact_url(pipeline.uri),
         config=config.model_dump(mode="json"),
@@ -274,6 +289,14 @@ def _run(
         return clock() - last_batch_at < patience
 
     metrics.watch(source_up=source_up, queue_fill=lambda: pipeline.queue_fill)
+    alerts = Alerts(
+        config.alerts,
+        out=out,
+        run_id=run_info.run_id,
+        source=run_info.source,
+        decoded=lambda: pipeline.decoded,
+        clock=clock,
+    ).start()
 
     def health() -> dict[str, dict[str, Any]]:
         waited = clock() - last_batch_at
@@ -334,6 +357,9 @@ def _run(
                     read_seconds=read_now - read_before if fresh else None,
                     decoded=pipeline.decoded,
                 )
+                alerts.observe(
+                    readings, events, read_seconds=read_now - read_before if fresh else None
+                )
                 read_before = read_now
                 last_batch_at = clock()
                 metrics.health(
@@ -380,6 +406,8 @@ def _run(
             },
             "versions": run_info.versions,
         }
+        alerts.close()
+        summary["alerts"] = alerts.stats
         if server is not None:
             server.stop()
         decisions.info("run_finished", interrupted=interrupted, samples=t.samples)

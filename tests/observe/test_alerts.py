@@ -7,13 +7,12 @@ import logging
 import socket
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from receivers import Receiver
 
 from foureyes.config import AlertsConfig
 from foureyes.model import Event, EventType, Reading, Status
@@ -35,56 +34,6 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
-
-
-class Receiver:
-    """A real HTTP server on 127.0.0.1 that records POSTs and answers from a script."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-        self.headers: list[dict[str, str]] = []
-        self.script: deque[int] = deque()  # status codes to answer, then ``otherwise``
-        self.otherwise = 200
-        self._lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                with receiver._lock:
-                    receiver.bodies.append(json.loads(body))
-                    receiver.headers.append(dict(self.headers))
-                    code = receiver.script.popleft() if receiver.script else receiver.otherwise
-                self.send_response(code)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        self._thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-
-    @property
-    def posts(self) -> int:
-        with self._lock:
-            return len(self.bodies)
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(5)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.close()
 
 
 def wait_for(what: Callable[[], bool], seconds: float = 10.0) -> None:

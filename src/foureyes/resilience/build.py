@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 
 from foureyes.config import DEFAULT_READER, Config, ReaderConfig
+from foureyes.observe.tracing import NOOP, Tracer
 from foureyes.readers.base import Reader, create_reader
 from foureyes.readers.route import MeterReaders
 from foureyes.resilience.breaker import BreakerSettings, CircuitBreaker
@@ -26,8 +27,10 @@ def guard(
     rc: ReaderConfig,
     *,
     clock: Callable[[], float] = time.monotonic,
+    tracer: Tracer = NOOP,
 ) -> ResilientReader:
-    """``inner`` behind the timeout, retries and breaker ``rc`` asks for."""
+    """``inner`` behind the timeout, retries and breaker ``rc`` asks for; each call a
+    ``foureyes.read`` span when tracing is on."""
     policy = CallPolicy(
         timeout=rc.timeout,
         retries=rc.retries,
@@ -36,7 +39,7 @@ def guard(
     )
     breaker = CircuitBreaker(name, BreakerSettings(**rc.breaker.model_dump()), clock=clock)
     return ResilientReader(
-        inner, name=name, policy=policy, breaker=breaker, clock=clock, relabel=True
+        inner, name=name, policy=policy, breaker=breaker, clock=clock, relabel=True, tracer=tracer
     )
 
 
@@ -45,6 +48,7 @@ def build_readers(
     *,
     override: Reader | None = None,
     clock: Callable[[], float] = time.monotonic,
+    tracer: Tracer = NOOP,
 ) -> tuple[MeterReaders, MeterReaders]:
     """The readers the config names, per meter, and the same without the readers marked
     ``expensive`` (a chain of expensive readers only is kept whole). ``override`` (the
@@ -56,7 +60,7 @@ def build_readers(
         if name not in endpoints:
             rc = config.reader_config(name)
             inner = override or create_reader(rc.name, threads=rc.threads)
-            endpoints[name] = guard(inner, name, rc, clock=clock)
+            endpoints[name] = guard(inner, name, rc, clock=clock, tracer=tracer)
         return endpoints[name]
 
     chains: dict[tuple[str, ...], Reader] = {}

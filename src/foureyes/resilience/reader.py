@@ -28,6 +28,7 @@ import tenacity
 
 from foureyes.errors import AllReadersFailed, CircuitOpen, ReaderError, ReaderTimeout
 from foureyes.model import Image, RawRead
+from foureyes.observe.tracing import NOOP, Tracer
 from foureyes.readers.base import Reader, close_all
 from foureyes.resilience.breaker import BreakerMetrics, CircuitBreaker, State
 from foureyes.resilience.policy import CallPolicy, TimeoutRunner, is_transient, retrying
@@ -103,8 +104,10 @@ class ResilientReader:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         relabel: bool = False,
+        tracer: Tracer = NOOP,
     ) -> None:
         self.name = name if name is not None else inner.name
+        self._tracer = tracer
         self._relabel = relabel
         self.inner = inner
         self.policy = policy if policy is not None else CallPolicy()
@@ -157,17 +160,21 @@ class ResilientReader:
         if not crops:
             return []
         retrier = retrying(self.policy, sleep=self._sleep, before_sleep=self._before_retry)
-        try:
-            return retrier(self._attempt, crops)
-        except Exception as exc:
-            with self._lock:
-                self._failures += 1
-            if not isinstance(exc, ReaderError) and is_transient(exc):
-                raise ReaderError(
-                    f"{type(exc).__name__}: {exc} (after {self.policy.retries + 1} attempts)",
-                    reader=self.name,
-                ) from exc
-            raise
+        with self._tracer.span("foureyes.read", reader=self.name, crops=len(crops)) as span:
+            try:
+                reads = retrier(self._attempt, crops)
+            except Exception as exc:
+                span.set("outcome", type(exc).__name__)
+                with self._lock:
+                    self._failures += 1
+                if not isinstance(exc, ReaderError) and is_transient(exc):
+                    raise ReaderError(
+                        f"{type(exc).__name__}: {exc} (after {self.policy.retries + 1} attempts)",
+                        reader=self.name,
+                    ) from exc
+                raise
+            span.set("outcome", "ok")
+            return reads
 
     def close(self) -> None:
         """Close the inner reader; a call abandoned after a timeout may still be running."""
