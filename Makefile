@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck bench soak clean
+.PHONY: demo test lint typecheck bench soak screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,15 @@ demo: $(STAMP)
 	rm -rf runs/demo
 	$(BIN)/foureyes demo --out runs/demo
 
-test: $(STAMP)
+# The dashboard's browser test drives Debian's Chromium through its ChromeDriver.
+BROWSER := /usr/bin/chromedriver
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(BROWSER):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+
+test: $(STAMP) $(BROWSER)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
@@ -27,6 +35,10 @@ bench: $(STAMP)
 
 soak: $(STAMP)
 	$(BIN)/python bench/soak.py
+
+# Refresh the README's dashboard pictures from the browser test.
+screenshots: $(STAMP) $(BROWSER)
+	FOUREYES_SCREENSHOTS=$(CURDIR)/docs $(BIN)/pytest -q tests/server/test_browser.py
 
 clean:
 	rm -rf $(VENV) runs bench/out .pytest_cache .mypy_cache .ruff_cache

@@ -372,8 +372,8 @@ class MeterTracker:
         """A meter never falls between resets, so a stretch of doubtful samples between two
         trusted samples of the same value must have shown that value."""
         for w in self._awaiting:
-            if w.status is Status.OK or w.segment != ok.segment:
-                continue
+            if w.status in (Status.OK, Status.HELD) or w.segment != ok.segment:
+                continue  # (a held one used to collect "unchanged" once per later sample)
             if w.prev_ok == ok.value:
                 w.status, w.value = Status.HELD, ok.value
                 w.reason = f"{w.reason}; unchanged on both sides" if w.reason else "unchanged"
