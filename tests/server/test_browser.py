@@ -141,9 +141,7 @@ def test_the_dashboard_shows_values_and_events_as_they_happen(
             title = driver.find_element(By.ID, "evidence-title").text
             assert str(kind).upper() in title
             # (the readings around an event may be committed a little after it)
-            wait.until(
-                lambda _: driver.find_elements(By.CSS_SELECTOR, "#evidence-readings td.raw")
-            )
+            wait.until(lambda _: driver.find_elements(By.CSS_SELECTOR, "#evidence-readings td.raw"))
             cells = driver.find_elements(By.CSS_SELECTOR, "#evidence-readings td.raw")
             assert all(td.text for td in cells)
             wait.until(
