@@ -28,11 +28,15 @@ def test_two_commands_at_the_top() -> None:
     assert first.group(1).split("\n")[:2] == ["make demo", "make test"]
 
 
-def test_config_example_is_valid() -> None:
-    """The README's YAML example is a valid config."""
-    (example,) = blocks("yaml")
-    cfg = config_from_dict(yaml.safe_load(example))
-    assert set(cfg.meters) == {"grand", "major"}
+def test_config_examples_are_valid() -> None:
+    """The README's FourEyes YAML examples (``yaml`` blocks; other tools' files are
+    ``yml``) are valid configs."""
+    first, *more = blocks("yaml")
+    assert set(config_from_dict(yaml.safe_load(first)).meters) == {"grand", "major"}
+    assert more, "the alerts example"
+    for example in more:
+        cfg = config_from_dict(yaml.safe_load(example))
+        assert cfg.alerts.rules
 
 
 @pytest.mark.slow
