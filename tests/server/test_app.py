@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from inproc import get
 from prometheus_client.parser import text_string_to_metric_families
 
 from foureyes.demo import DemoVideo
@@ -25,18 +26,6 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def app(run_dir: tuple[Path, DemoVideo]) -> FastAPI:
     return create_app(run_dir[0])
-
-
-def get(app: FastAPI, url: str, **kw: object) -> httpx.Response:
-    """One request through the ASGI app, in process."""
-    import anyio
-
-    async def go() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as ac:
-            return await ac.get(url, **kw)  # type: ignore[arg-type]
-
-    return anyio.run(go)
 
 
 def lines(path: Path) -> list[dict[str, object]]:

@@ -10,10 +10,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import anyio
 import httpx
 import pytest
 from fastapi import FastAPI
+from inproc import get
 
 from foureyes.demo import DemoVideo
 from foureyes.server import create_app
@@ -21,15 +21,6 @@ from foureyes.server.dashboard import _evidence_path, read_alerts
 from foureyes.server.live import BackgroundServer
 
 pytestmark = pytest.mark.slow
-
-
-def get(app: FastAPI, url: str, **kw: object) -> httpx.Response:
-    async def go() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as ac:
-            return await ac.get(url, **kw)  # type: ignore[arg-type]
-
-    return anyio.run(go)
 
 
 @pytest.fixture

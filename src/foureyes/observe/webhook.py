@@ -26,7 +26,7 @@ import tenacity
 
 from foureyes.config import WebhookConfig
 from foureyes.errors import redact_url
-from foureyes.resilience.policy import _jitter_scale_name
+from foureyes.resilience.policy import backoff
 
 __all__ = ["Outcome", "WebhookSender", "safe_url"]
 
@@ -91,10 +91,7 @@ class WebhookSender:
         self._deadline: float | None = None
         self._thread: threading.Thread | None = None
         self._counts = {"delivered": 0, "failed": 0, "retries": 0, "dropped": 0}
-        scale = _jitter_scale_name()
-        self._wait = tenacity.wait_exponential_jitter(
-            max=config.backoff_max, jitter=config.backoff_initial, **{scale: config.backoff_initial}
-        )
+        self._wait = backoff(config.backoff_initial, config.backoff_max, config.backoff_initial)
 
     @property
     def stats(self) -> dict[str, int]:

@@ -32,7 +32,7 @@ import tenacity
 
 from foureyes.errors import CircuitOpen, ReaderError, ReaderTimeout, TransientReaderError
 
-__all__ = ["CallPolicy", "TimeoutRunner", "is_transient", "retrying"]
+__all__ = ["CallPolicy", "TimeoutRunner", "backoff", "is_transient", "retrying"]
 
 log = logging.getLogger(__name__)
 
@@ -103,19 +103,22 @@ def retrying(
     The last attempt's exception is raised as itself, not wrapped in tenacity's
     RetryError, so callers see the reader's own error.
     """
-    # Recent tenacity (9.2.1 here) renamed wait_exponential_jitter's ``initial`` to
-    # ``multiplier`` and warns on the old name, the only one releases from 8.2 accept.
-    scale = _jitter_scale_name()
-    wait = tenacity.wait_exponential_jitter(
-        max=policy.backoff_max, jitter=policy.jitter, **{scale: policy.backoff_initial}
-    )
     return tenacity.Retrying(
         stop=tenacity.stop_after_attempt(policy.retries + 1),
-        wait=wait,
+        wait=backoff(policy.backoff_initial, policy.backoff_max, policy.jitter),
         retry=tenacity.retry_if_exception(is_transient),
         sleep=sleep,
         before_sleep=before_sleep,
         reraise=True,
+    )
+
+
+def backoff(initial: float, maximum: float, jitter: float) -> tenacity.wait.wait_base:
+    """Exponential backoff from ``initial`` to ``maximum`` seconds, plus up to ``jitter``."""
+    # Recent tenacity (9.2.1 here) renamed wait_exponential_jitter's ``initial`` to
+    # ``multiplier`` and warns on the old name, the only one releases from 8.2 accept.
+    return tenacity.wait_exponential_jitter(
+        max=maximum, jitter=jitter, **{_jitter_scale_name(): initial}
     )
 
 
