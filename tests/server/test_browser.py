@@ -67,9 +67,9 @@ def free_port() -> int:
 def test_the_dashboard_shows_values_and_events_as_they_happen(
     tmp_path: Path, browser: object
 ) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.remote.webdriver import WebDriver
-    from selenium.webdriver.remote.webelement import WebElement
     from selenium.webdriver.support.ui import WebDriverWait
 
     driver: WebDriver = browser  # type: ignore[assignment]
@@ -77,12 +77,17 @@ def test_the_dashboard_shows_values_and_events_as_they_happen(
     # when the loop starts over) served as a live stream in real time
     clip = generate(tmp_path / "clip", style="classic", seconds=30, seed=5)
     ts = to_mpegts(clip.video, tmp_path / "live.ts")
+    # and a rule that alerts on every reset of mini
+    config = clip.config.with_name("alerting.yaml")
+    config.write_text(
+        clip.config.read_text() + "alerts:\n  rules: [{type: reset, meter: mini, name: mini-pop}]\n"
+    )
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with PacedStream.of_file(ts, seconds=30) as stream:
         # when FourEyes reads it with --serve and the dashboard is opened
         proc = subprocess.Popen(
-            [sys.executable, "-m", "foureyes", "run", str(clip.config), "--source", stream.url,
+            [sys.executable, "-m", "foureyes", "run", str(config), "--source", stream.url,
              "--out", str(tmp_path / "out"), "--serve", f"127.0.0.1:{port}"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -98,7 +103,10 @@ def test_the_dashboard_shows_values_and_events_as_they_happen(
                     time.sleep(0.3)
             assert proc.poll() is None, proc.communicate()[1]
             driver.get(base + "/")
-            wait = WebDriverWait(driver, 120, poll_frequency=0.25)
+            # The page redraws a card or the feed as data comes: an element found a moment
+            # ago may be gone, so every look is retried until it holds.
+            stale = [StaleElementReferenceException]
+            wait = WebDriverWait(driver, 120, poll_frequency=0.25, ignored_exceptions=stale)
 
             def values() -> dict[str, str]:
                 cards = driver.find_elements(By.CSS_SELECTOR, ".card")
@@ -117,7 +125,7 @@ def test_the_dashboard_shows_values_and_events_as_they_happen(
 
             # then a card per meter shows a value
             wait.until(lambda _: len(values()) == 4 and all(v != "—" for v in values().values()))
-            first = values()
+            first = wait.until(lambda _: values())
             assert list(first) == list(clip.meters)
             # and the values change while the page stays loaded (no reload: a marker stays)
             driver.execute_script("window.__marker = 1")
@@ -127,15 +135,19 @@ def test_the_dashboard_shows_values_and_events_as_they_happen(
             # and a meter's event appears that was not on the page when we started watching
             before = set(meter_events())
             wait.until(lambda _: set(meter_events()) - before)
-            new_id = min(set(meter_events()) - before)
-            new: WebElement = meter_events()[new_id]  # type: ignore[assignment]
-            kind = new.get_attribute("data-type")
+            new_id = min(wait.until(lambda _: set(meter_events()) - before))
+            row = f'li.event[data-id="{new_id}"]'
+            kind = wait.until(lambda _: driver.find_element(By.CSS_SELECTOR, row)).get_attribute(
+                "data-type"
+            )
+            # and the reset alert shows once mini has reset (19 s into the clip)
+            wait.until(lambda _: "mini reset" in driver.find_element(By.ID, "alerts").text)
             # and health shows the reader that serves the meters, with its latency
             reader_row = driver.find_element(By.CSS_SELECTOR, "#health-readers tr[data-reader]")
             assert reader_row.get_attribute("data-reader") == "default"
             driver.save_screenshot(str(tmp_path / "dashboard.png"))
             # when the event is clicked, its evidence shows: the crop and the raw text
-            new.click()
+            wait.until(lambda _: driver.find_element(By.CSS_SELECTOR, row).click() or True)
             dialog = driver.find_element(By.ID, "evidence")
             wait.until(lambda _: dialog.get_attribute("open") is not None)
             title = driver.find_element(By.ID, "evidence-title").text

@@ -117,14 +117,26 @@ function renderMeters(flash) {
   }
 }
 
+const STANDARD = new Set([
+  "id", "ts", "frame", "meter", "type", "before", "after", "confidence", "evidence", "readings", "evidence_url",
+]);
+
+// A meter's event says what the value did; a run's event (source, degradation) says
+// what changed in its own words: from → to, or its other details.
+function describe(e) {
+  if (e.meter) return `${money(e.before)} → ${money(e.after)}`;
+  if (e.from !== undefined && e.to !== undefined) return `${e.from} → ${e.to}`;
+  return Object.entries(e)
+    .filter(([k]) => !STANDARD.has(k))
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
+}
+
 function renderEvents() {
   const list = $("#events");
   list.replaceChildren(
     ...state.events.map((e) => {
-      const what =
-        e.before !== null || e.after !== null
-          ? `${money(e.before)} → ${money(e.after)}`
-          : e.detail_text || e.level || e.reason || "";
+      const what = describe(e);
       const row = el(
         "li",
         { class: "event", "data-id": e.id, "data-type": e.type, tabindex: "0" },
@@ -224,7 +236,7 @@ async function showEvidence(id) {
   const waiting = Boolean(e.meter) && !(e.readings || []).length;
   $("#evidence-waiting").hidden = !waiting;
   if (waiting) pending = setTimeout(() => dialog.open && showEvidence(id), 1000);
-  $("#evidence-title").textContent = `${e.type} · ${e.meter || "run"} · ${money(e.before)} → ${money(e.after)} at ${secs(e.ts)}`;
+  $("#evidence-title").textContent = `${e.type} · ${e.meter || "run"} · ${describe(e)} at ${secs(e.ts)}`;
   const img = $("#evidence-img");
   img.hidden = !e.evidence_url;
   $("#evidence-none").hidden = Boolean(e.evidence_url);
