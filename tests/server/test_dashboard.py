@@ -180,3 +180,18 @@ def test_the_stream_sends_what_the_store_commits_after_the_snapshot(
     meters = {m["meter"]: m for m in seen["meters"]}  # type: ignore[attr-defined]
     assert meters[last["meter"]]["value"] == last["value"] + 1
     assert seen["alerts"] == {"active": [alert], "recent": [alert]}
+
+
+def test_growth_is_measured_since_a_reset_within_the_minute(app: FastAPI) -> None:
+    # given the run's meters, "mini" having reset 19 s into the 24 s clip
+    meters = {m["meter"]: m for m in get(app, "/api/meters").json()}
+    for name, m in meters.items():
+        values = [
+            r for r in get(app, f"/api/readings?meter={name}&limit=1000").json() if r["value"]
+        ]
+        reset = m["last_reset"]
+        # then growth runs from the first value since the reset (or of the run) to the last
+        first = next(r for r in values if reset is None or r["ts"] >= reset["ts"])
+        expected = (m["value"] - first["value"]) * 60 / (m["ts"] - first["ts"])
+        assert m["growth_per_minute"] == pytest.approx(expected, abs=1e-3), name
+    assert meters["mini"]["last_reset"] is not None

@@ -70,7 +70,8 @@ class StoreReader:
 
     def meters(self) -> list[dict[str, Any]]:
         """Per meter of the newest run: the latest trusted value, its status, the growth
-        per minute over the last 60 s of stream time, and the last reset."""
+        per minute over the last 60 s of stream time (or since the last reset, if later),
+        and the last reset."""
         with self._db() as db:
             run = db.execute("SELECT id FROM runs ORDER BY rowid DESC LIMIT 1").fetchone()
             if run is None:
@@ -90,22 +91,24 @@ class StoreReader:
                     "AND value IS NOT NULL ORDER BY seq DESC LIMIT 1",
                     (run_id, meter),
                 ).fetchone()
-                growth = None
-                if last is not None:
-                    earlier = db.execute(
-                        "SELECT ts, value FROM readings WHERE run_id = ? AND meter = ? "
-                        "AND value IS NOT NULL AND ts >= ? ORDER BY seq LIMIT 1",
-                        (run_id, meter, last["ts"] - 60),
-                    ).fetchone()
-                    if earlier is not None and last["ts"] > earlier["ts"]:
-                        rise = last["value"] - earlier["value"]
-                        if rise >= 0:  # a reset in the window says nothing about growth
-                            growth = round(rise * 60 / (last["ts"] - earlier["ts"]), 4)
                 reset = db.execute(
                     "SELECT ts, frame, before, after FROM events WHERE run_id = ? AND meter = ? "
                     "AND type = 'reset' ORDER BY seq DESC LIMIT 1",
                     (run_id, meter),
                 ).fetchone()
+                growth = None
+                if last is not None:
+                    # over the last minute, or since the last reset if that came later
+                    start = max(last["ts"] - 60, reset["ts"] if reset is not None else -1.0)
+                    earlier = db.execute(
+                        "SELECT ts, value FROM readings WHERE run_id = ? AND meter = ? "
+                        "AND value IS NOT NULL AND ts >= ? ORDER BY seq LIMIT 1",
+                        (run_id, meter, start),
+                    ).fetchone()
+                    if earlier is not None and last["ts"] > earlier["ts"]:
+                        rise = last["value"] - earlier["value"]
+                        if rise >= 0:  # a drop here is a reset not yet confirmed
+                            growth = round(rise * 60 / (last["ts"] - earlier["ts"]), 4)
                 out.append(
                     {
                         "meter": meter,
