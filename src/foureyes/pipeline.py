@@ -12,9 +12,8 @@ import pickle
 import queue
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 
@@ -22,6 +21,7 @@ from foureyes.checkpoint import PipelineState
 from foureyes.config import Config
 from foureyes.errors import CircuitOpen
 from foureyes.failures import FailureRecorder
+from foureyes.feed import END, Failure, Feed, Sample
 from foureyes.holdback import Aligner, Evidence
 from foureyes.model import Event, Frame, Image, RawRead, Reading, Region
 from foureyes.observe.tracing import NOOP, Tracer
@@ -39,7 +39,6 @@ from foureyes.sources import open_source
 from foureyes.sources.base import FrameSource, SourceInfo
 from foureyes.sources.failover import FailoverSource
 from foureyes.sources.mirror import MirrorFeed
-from foureyes.sources.sampling import Sampler
 from foureyes.sources.watchdog import SourceMonitor
 from foureyes.tracking.rules import Growth
 from foureyes.tracking.tracker import MeterTracker, Observation, TrackerSettings
@@ -48,7 +47,6 @@ __all__ = ["Batch", "Pipeline", "StageTimes"]
 
 log = logging.getLogger(__name__)
 
-_END = object()
 _DENSE = 1000.0  # a sampling rate above any video's: every decoded frame is delivered
 
 
@@ -94,21 +92,6 @@ class StageTimes:
         }
 
 
-@dataclass(slots=True)
-class _Sample:
-    """A sampled frame and the meter crops of the frames around it, for a second look at
-    a meter caught mid-roll: where its display rested before the roll and after it."""
-
-    frame: Frame
-    following: list[dict[str, Image]] = field(default_factory=list)
-    preceding: list[dict[str, Image]] = field(default_factory=list)  # most recent first
-
-
-@dataclass(slots=True)
-class _Failure:
-    exc: BaseException
-
-
 class Pipeline:
     """Reads every configured meter from every sampled frame of a source.
 
@@ -143,7 +126,7 @@ class Pipeline:
         self._cheap: MeterReaders | None = None  # the chains without expensive readers
         self._degrade: Degrader | None = None  # live sources only, unless the config says
         self._voter: MirrorVoter | None = None  # other captures of the screen, if any
-        self._frames_queue: queue.Queue[object] | None = None
+        self._feed: Feed | None = None  # the decoding thread, once steps() started
         self._source: FrameSource | None = None
         self._queue_size = queue_size
         self.info: SourceInfo | None = None
@@ -156,7 +139,6 @@ class Pipeline:
         self._trackers = {name: MeterTracker(name, self._settings(name)) for name in self.meters}
         t = config.tracking
         self._evidence = Evidence(evidence_dir, keep=t.max_pending + t.lookahead + 4)
-        self._thread: threading.Thread | None = None
         self._dense = False
         self._chooser = PreparationChooser(self.meters)
         self._palettes = {name: Palette() for name in self.meters}
@@ -256,9 +238,9 @@ class Pipeline:
 
     def close(self) -> None:
         self.stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        if self._feed is not None:
+            self._feed.thread.join(timeout=10)
+            self._feed = None
         if self._source is not None:
             self._source.close()
         if self._voter is not None:
@@ -330,19 +312,29 @@ class Pipeline:
         refill the evidence and second-look windows."""
         self.open()
         assert self._source is not None and self._readers is not None
-        frames: queue.Queue[object] = queue.Queue(maxsize=self._queue_size)
-        self._frames_queue = frames
-        self._thread = threading.Thread(
-            target=self._produce, args=(self._source, frames), name="foureyes-decode", daemon=True
+        shift = None
+        if self._resume is not None and self._live_resume():
+            # a live stream cannot go back: number its frames on from the checkpoint and
+            # date them by the time the run was down
+            shift = (self._resume.frame + 1, self._resume.ts + max(self._resume_gap, 0.0))
+        feed = Feed(
+            self._source,
+            self._crops,
+            fps=self.config.source.fps,
+            window=self.config.tracking.second_look_seconds if self._dense else None,
+            stop=self.stop,
+            queue_size=self._queue_size,
+            shift=shift,
         )
-        self._thread.start()
+        self._feed = feed.start()
+        frames = feed.queue
         if self._voter is not None:
             self._voter.start()
         aligner = self._aligner
         clock, times = self._clock, self.times
         done = self._samples if self._resume is not None and not self._live_resume() else 0
         seen = 0
-        producer = self._thread
+        producer = feed.thread
         while True:
             t0 = clock()
             try:
@@ -353,11 +345,11 @@ class Pipeline:
                 break  # stopped while the queue was full: its end marker was dropped
             finally:
                 times.decode_wait += clock() - t0
-            if item is _END:
+            if item is END:
                 break
-            if isinstance(item, _Failure):
+            if isinstance(item, Failure):
                 raise item.exc
-            assert isinstance(item, _Sample)
+            assert isinstance(item, Sample)
             seen += 1
             if seen <= done:
                 crops = {name: cut.cut(item.frame.image) for name, cut in self._crops.items()}
@@ -377,7 +369,7 @@ class Pipeline:
             noticed = self._monitor.observe(item.frame)
             if degrade is not None:
                 period = degrade.level.stride / self.config.source.fps
-                fill = frames.qsize() / max(frames.maxsize, 1)
+                fill = feed.fill
                 change = degrade.observe(times.read - read_before, period, fill)
                 if change is not None:
                     noticed.append(degradation_event(change, item.frame))
@@ -404,8 +396,7 @@ class Pipeline:
     @property
     def queue_fill(self) -> float:
         """How full the queue of decoded samples waiting to be read is (0-1)."""
-        q = self._frames_queue
-        return q.qsize() / q.maxsize if q is not None and q.maxsize else 0.0
+        return self._feed.fill if self._feed is not None else 0.0
 
     def mirror_stats(self) -> dict[str, object] | None:
         """Per meter: samples where the captures agreed, disagreed, where a mirror read
@@ -431,64 +422,6 @@ class Pipeline:
 
     def _live_resume(self) -> bool:
         return self.info is not None and self.info.live
-
-    def _frames(self, source: FrameSource) -> Iterator[Frame]:
-        """The source's frames; a resumed live stream cannot go back, so its frames are
-        numbered on from the checkpoint and dated by the time the run was down."""
-        frames = source.frames()
-        if self._resume is None or not self._live_resume():
-            return frames
-        index0 = self._resume.frame + 1
-        ts0 = self._resume.ts + max(self._resume_gap, 0.0)
-        return (replace(f, index=f.index + index0, ts=f.ts + ts0) for f in frames)
-
-    def _produce(self, source: FrameSource, out: queue.Queue[object]) -> None:
-        try:
-            if not self._dense:
-                for frame in self._frames(source):
-                    if not self._put(out, _Sample(frame)):
-                        return
-            elif not self._produce_dense(source, out):
-                return
-        except BaseException as exc:
-            self._put(out, _Failure(exc))
-        self._put(out, _END, force=True)
-
-    def _produce_dense(self, source: FrameSource, out: queue.Queue[object]) -> bool:
-        """Sample every decoded frame by the config's rate, as a source would, and hand
-        each sample on with the meter crops of the frames before and after it, up to
-        ``second_look_seconds`` each way (windows overlap when a roll outlasts the sample
-        period)."""
-        sampler = Sampler(self.config.source.fps)
-        window = self.config.tracking.second_look_seconds
-        pending: deque[_Sample] = deque()
-        recent: deque[tuple[float, dict[str, Image]]] = deque()
-        for frame in self._frames(source):
-            while pending and frame.ts - pending[0].frame.ts > window:
-                if not self._put(out, pending.popleft()):
-                    return False
-            while recent and frame.ts - recent[0][0] > window:
-                recent.popleft()
-            crops = {name: cut.cut(frame.image) for name, cut in self._crops.items()}
-            for waiting in pending:
-                waiting.following.append(crops)
-            if sampler.offer(frame.ts):
-                pending.append(_Sample(frame, preceding=[c for _, c in reversed(recent)]))
-            recent.append((frame.ts, crops))
-        while pending:
-            if not self._put(out, pending.popleft()):
-                return False
-        return True
-
-    def _put(self, out: queue.Queue[object], item: object, force: bool = False) -> bool:
-        while force or not self.stop.is_set():
-            try:
-                out.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                if force and self.stop.is_set():
-                    return False
-        return False
 
     def _parse(self, meter: str, text: str) -> ParseResult:
         cfg = self.config.meters[meter]
@@ -530,7 +463,7 @@ class Pipeline:
             why = f"tracker failed: {exc}" + (f"; replay failures/{bundle}" if bundle else "")
             return tracker.update(replace(obs, parsed=ParseResult(None, reason=why)))
 
-    def _process(self, sample: _Sample, aligner: Aligner) -> Batch:
+    def _process(self, sample: Sample, aligner: Aligner) -> Batch:
         clock, times = self._clock, self.times
         frame = sample.frame
         t0 = clock()
