@@ -195,3 +195,30 @@ def test_growth_is_measured_since_a_reset_within_the_minute(app: FastAPI) -> Non
         expected = (m["value"] - first["value"]) * 60 / (m["ts"] - first["ts"])
         assert m["growth_per_minute"] == pytest.approx(expected, abs=1e-3), name
     assert meters["mini"]["last_reset"] is not None
+
+
+@pytest.mark.timeout(60)
+def test_open_streams_are_bounded(
+    run_dir: tuple[Path, DemoVideo], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a server that takes one dashboard stream at a time
+    monkeypatch.setattr("foureyes.server.dashboard.MAX_STREAMS", 1)
+    server = BackgroundServer(create_app(run_dir[0]), "127.0.0.1", free_port()).start()
+    url = f"{server.url}/api/stream"
+    try:
+        with httpx.stream("GET", url, timeout=10) as first:
+            feed = messages(first.iter_lines())  # (dropping it would hang up on the server)
+            assert next(feed)[0] == "snapshot"
+            # when a second one asks while the first is open, it is refused
+            second = httpx.get(url, timeout=10)
+            assert second.status_code == 503 and "close one" in second.json()["detail"]
+        # then once the first is closed, the slot is free again
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with httpx.stream("GET", url, timeout=10) as third:
+                if third.status_code == 200:
+                    break
+            time.sleep(0.2)
+        assert third.status_code == 200
+    finally:
+        server.stop()

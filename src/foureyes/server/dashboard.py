@@ -33,6 +33,7 @@ HEARTBEAT_EVERY = 15.0  # an SSE comment keeps proxies from closing an idle stre
 SERIES_POINTS = 240
 RECENT_EVENTS = 100
 ALERT_LINES = 500  # the newest alert records read back from alerts.jsonl
+MAX_STREAMS = 16  # open dashboards at once; each polls the store every second
 
 Details = Callable[[], dict[str, Any]]
 
@@ -48,6 +49,7 @@ def add_dashboard(
     """Mount the page at ``/``, its assets at ``/static`` and its feeds under ``/api``.
     ``details`` gives a running pipeline's health; without it, the run's summary does."""
     router = APIRouter()
+    streams = _Slots(MAX_STREAMS)
 
     def health() -> dict[str, Any]:
         run = store.latest_run() if store.available() else None
@@ -116,8 +118,10 @@ def add_dashboard(
     async def stream(request: Request) -> StreamingResponse:
         """Server-sent events: a ``snapshot``, then ``readings``, ``meters``, ``events``,
         ``health`` and ``alerts`` as they change."""
+        if streams.free <= 0:
+            raise HTTPException(503, f"{MAX_STREAMS} dashboards are open; close one first")
         return StreamingResponse(
-            _feed(request, store, folder, snapshot, health, clock),
+            _feed(request, store, folder, snapshot, health, clock, streams),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
@@ -127,6 +131,25 @@ def add_dashboard(
 
 
 async def _feed(
+    request: Request,
+    store: StoreReader,
+    folder: Path,
+    snapshot: Callable[[], dict[str, Any]],
+    health: Callable[[], dict[str, Any]],
+    clock: Callable[[], float],
+    slots: _Slots,
+) -> AsyncIterator[str]:
+    # Taken here, not in the route: a stream whose client left before it started never
+    # runs its ``finally``, and would keep its slot for good.
+    slots.free -= 1
+    try:
+        async for message in _messages(request, store, folder, snapshot, health, clock):
+            yield message
+    finally:
+        slots.give_back()
+
+
+async def _messages(
     request: Request,
     store: StoreReader,
     folder: Path,
@@ -158,6 +181,16 @@ async def _feed(
         elif now - last_beat >= HEARTBEAT_EVERY:
             last_beat = now
             yield ": keep-alive\n\n"
+
+
+class _Slots:
+    """Open streams left, counted on the event loop's thread (so without a lock)."""
+
+    def __init__(self, size: int) -> None:
+        self.free = size
+
+    def give_back(self) -> None:
+        self.free += 1
 
 
 def _message(kind: str, data: object) -> str:
