@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from foureyes import load_config
+from foureyes.config import config_from_dict
 from foureyes.demo import DemoVideo, generate
 from foureyes.runner import _same_config
 
@@ -171,6 +173,9 @@ def test_a_second_process_is_refused_while_one_runs(clip: DemoVideo, tmp_path: P
         (lambda d: d.pop("degrade"), True),  # a key added by a later FourEyes, at default
         (lambda d: d["source"].update(fps=1), False),  # a key the user changed
         (lambda d: d.update(bogus=1), False),  # a key this FourEyes does not know
+        # alerts and traces change nothing in the outputs: a run may resume without them
+        (lambda d: d.update(alerts={"rules": [{"type": "reset"}]}), True),
+        (lambda d: d.update(traces={"endpoint": "http://collector:4318"}), True),
     ],
 )
 def test_resume_compares_configs_modulo_defaults(
@@ -182,3 +187,25 @@ def test_resume_compares_configs_modulo_defaults(
     stored = config.model_dump(mode="json")
     change(stored)
     assert _same_config(stored, config) is same
+
+
+def test_a_stored_config_keeps_no_secret_and_still_resumes(clip: DemoVideo) -> None:
+    """What a run stores masks passwords, header values and a webhook's path, and the
+    masked record still resumes the same config."""
+    data = yaml.safe_load(clip.config.read_text())
+    data["source"]["uri"] = "rtsp://admin:hunter2@cam.local/board"
+    data["alerts"] = {
+        "webhook": {
+            "url": "https://hooks.example.com/services/T0/B0/abcdef",
+            "headers": {"Authorization": "Bearer tok-123"},
+        }
+    }
+    data["traces"] = {"endpoint": "http://u:otlp-pw@collector:4318", "headers": {"k": "otlp-key"}}
+    config = config_from_dict(data, path=clip.config)
+    stored = config.redacted()
+    text = json.dumps(stored)
+    for secret in ("hunter2", "abcdef", "tok-123", "otlp-pw", "otlp-key", "services"):
+        assert secret not in text, secret
+    assert stored["source"]["uri"] == "rtsp://***@cam.local/board"
+    assert stored["alerts"]["webhook"]["url"] == "https://hooks.example.com/***"
+    assert _same_config(stored, config)

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from foureyes.errors import ConfigError
+from foureyes.errors import ConfigError, redact_url
 from foureyes.model import MeterKind, Region
 
 __all__ = [
@@ -335,6 +335,29 @@ class Config(BaseModel):
         if len(names) != len(set(names)):
             raise ValueError("alerts.rules: two rules share a name")
         return self
+
+    def redacted(self, *, exclude_defaults: bool = False) -> dict[str, Any]:
+        """The config as JSON with its secrets masked: passwords in URLs, header values,
+        a webhook's path and query (a Slack-style hook URL is itself the secret). This is
+        what a run stores (its record, failure bundles), since a store travels further
+        than the config file."""
+        data = self.model_dump(mode="json", exclude_defaults=exclude_defaults)
+        source = data.get("source", {})
+        for part in [source, source.get("fallback") or {}, *source.get("mirrors", [])]:
+            if "uri" in part:
+                part["uri"] = redact_url(part["uri"])
+        hook = data.get("alerts", {}).get("webhook") or {}
+        if "url" in hook:
+            scheme, _, rest = redact_url(hook["url"]).partition("://")
+            host, _, path = rest.partition("/")
+            hook["url"] = f"{scheme}://{host}" + ("/***" if path else "")
+        traces = data.get("traces", {})
+        if traces.get("endpoint"):
+            traces["endpoint"] = redact_url(traces["endpoint"])
+        for part in (hook, traces):
+            if part.get("headers"):
+                part["headers"] = dict.fromkeys(part["headers"], "***")
+        return data
 
     def reader_config(self, name: str) -> ReaderConfig:
         """The endpoint called ``name`` in meters' chains."""

@@ -150,9 +150,7 @@ class Pipeline:
         self._resume_gap = resume_gap
         after = config.source.frozen_after
         self._monitor = SourceMonitor(self.uri, frozen_after=after)
-        self.failures = failures or FailureRecorder(
-            None, config=config.model_dump(mode="json"), versions=dict
-        )
+        self.failures = failures or FailureRecorder(None, config=config.redacted(), versions=dict)
         if resume is not None:
             self._restore(resume)
 

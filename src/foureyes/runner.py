@@ -113,15 +113,20 @@ def _resumable(out: Path, config: Config, source: str) -> RunRecord | None:
 
 
 def _same_config(stored: dict[str, Any], config: Config) -> bool:
-    """Whether the stored run's config says what ``config`` says. Keys left at their
-    defaults do not count, so a FourEyes upgrade that adds a key can still resume."""
+    """Whether the stored run's config says what ``config`` says about what is read and
+    decided. Keys left at their defaults do not count, so a FourEyes upgrade that adds a
+    key can still resume; nor do alerts and traces, which change nothing in the outputs;
+    secrets are compared masked, as they are stored."""
     try:
         old = Config.model_validate(stored)
     except ValidationError:
         return False
-    return old.model_dump(mode="json", exclude_defaults=True) == config.model_dump(
-        mode="json", exclude_defaults=True
-    )
+
+    def said(c: Config) -> dict[str, Any]:
+        data = c.redacted(exclude_defaults=True)
+        return {k: v for k, v in data.items() if k not in ("alerts", "traces")}
+
+    return said(old) == said(config)
 
 
 def _refuse(out: Path, why: str) -> NoReturn:
@@ -212,9 +217,7 @@ def run(
         clock=clock,
         resume=state,
         resume_gap=gap,
-        failures=FailureRecorder(
-            out / "failures", config=config.model_dump(mode="json"), versions=versions
-        ),
+        failures=FailureRecorder(out / "failures", config=config.redacted(), versions=versions),
         tracer=tracer,
     )
     try:
@@ -261,7 +264,7 @@ def _run(
         run_id=run_id,
         started=record.started if record else now().isoformat(),
         source=redact_url(pipeline.uri),
-        config=config.model_dump(mode="json"),
+        config=config.redacted(),
         versions=versions(),
     )
     store = SQLiteSink(out / STORE, wall=lambda: now().timestamp())

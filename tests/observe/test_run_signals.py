@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,11 @@ def test_a_run_posts_alerts_and_exports_spans(
     assert reads and all(r.parent_span_id in samples for r in reads)
     assert "foureyes.sample" in spans and resource["foureyes.run_id"] == result.summary["run_id"]
     assert collector.headers[0]["x-collector-token"] == "otlp-secret"
-    # and no secret reached the run's own files
-    for name in ("log.jsonl", "alerts.jsonl", "summary.json"):
-        text = (out / name).read_text()
+    # and no secret reached the run's own files or its store
+    db = sqlite3.connect(out / "foureyes.db")
+    (stored,) = db.execute("SELECT config FROM runs").fetchone()
+    db.close()
+    texts = {name: (out / name).read_text() for name in ("log.jsonl", "alerts.jsonl")}
+    texts |= {"summary.json": (out / "summary.json").read_text(), "runs.config": stored}
+    for name, text in texts.items():
         assert "hook-secret" not in text and "otlp-secret" not in text, name
