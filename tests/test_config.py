@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from foureyes.config import load_config
+from foureyes.config import config_from_dict, load_config
 from foureyes.errors import ConfigError
 from foureyes.model import MeterKind
 
@@ -86,3 +86,24 @@ def test_region_outside_frame(tmp_path: Path) -> None:
     cfg.check_frame_size(1280, 720)
     with pytest.raises(ConfigError, match=r"meters.grand.region.*outside the 640x360 frame"):
         cfg.check_frame_size(640, 360)
+
+
+@pytest.mark.parametrize(
+    ("rules", "ok"),
+    [
+        ([{"type": "read_p95_above", "seconds": 1},
+          {"type": "read_p95_above", "seconds": 2}], False),
+        ([{"type": "read_p95_above", "seconds": 1, "name": "slow"},
+          {"type": "read_p95_above", "seconds": 2}], True),
+        ([{"type": "reset", "meter": "grand"}, {"type": "reset"}], True),
+        ([{"type": "reset", "name": "pop"}, {"type": "source_down", "name": "pop"}], False),
+    ],
+)  # fmt: skip
+def test_alert_rules_must_be_told_apart(rules: list[dict[str, object]], ok: bool) -> None:
+    """Alert records name their rule; two rules that would share a name are refused."""
+    data = {"source": {"uri": "v.mp4"}, "meters": {"grand": {"region": [0, 0, 9, 9]}}}
+    if ok:
+        config_from_dict({**data, "alerts": {"rules": rules}})
+    else:
+        with pytest.raises(ConfigError, match="its own name"):
+            config_from_dict({**data, "alerts": {"rules": rules}})

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from foureyes.errors import ConfigError, redact_url
+from foureyes.errors import ConfigError, redact_url, url_origin
 from foureyes.model import MeterKind, Region
 
 __all__ = [
@@ -331,9 +331,14 @@ class Config(BaseModel):
             if meter is not None and meter not in self.meters:
                 known = ", ".join(sorted(self.meters))
                 raise ValueError(f"alerts.rules.{k}.meter: unknown meter {meter!r} ({known})")
-        names = [r.name for r in self.alerts.rules if r.name]
-        if len(names) != len(set(names)):
-            raise ValueError("alerts.rules: two rules share a name")
+        # A rule's records are told apart by its name, or else by its type and meter.
+        labels = [
+            r.name or ":".join(filter(None, (r.type, getattr(r, "meter", None))))
+            for r in self.alerts.rules
+        ]
+        twice = sorted({label for label in labels if labels.count(label) > 1})
+        if twice:
+            raise ValueError(f"alerts.rules: give each of the rules {twice[0]!r} its own name")
         return self
 
     def redacted(self, *, exclude_defaults: bool = False) -> dict[str, Any]:
@@ -348,9 +353,7 @@ class Config(BaseModel):
                 part["uri"] = redact_url(part["uri"])
         hook = data.get("alerts", {}).get("webhook") or {}
         if "url" in hook:
-            scheme, _, rest = redact_url(hook["url"]).partition("://")
-            host, _, path = rest.partition("/")
-            hook["url"] = f"{scheme}://{host}" + ("/***" if path else "")
+            hook["url"] = url_origin(hook["url"])
         traces = data.get("traces", {})
         if traces.get("endpoint"):
             traces["endpoint"] = redact_url(traces["endpoint"])

@@ -41,14 +41,27 @@ __all__ = [
     "SourceNotFound",
     "TransientReaderError",
     "redact_url",
+    "url_origin",
 ]
 
 _CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
 
 
+_QUERY = re.compile(r"(?P<scheme>^[a-zA-Z][a-zA-Z0-9+.-]*://[^?#\s]*)[?#]\S*$")
+
+
 def redact_url(uri: str) -> str:
-    """Drop ``user:password@`` from a URL so that errors and logs never carry secrets."""
-    return _CREDENTIALS.sub(r"\g<scheme>***@", uri)
+    """Drop ``user:password@`` and the query (``?token=…``) from a URL, so that errors,
+    logs, metrics labels and what is sent to collectors never carry secrets."""
+    return _QUERY.sub(r"\g<scheme>?***", _CREDENTIALS.sub(r"\g<scheme>***@", uri))
+
+
+def url_origin(url: str) -> str:
+    """``scheme://host[:port]`` of a URL and nothing else, marking what was cut: for a
+    webhook, whose path may itself be the secret (Slack-style hooks)."""
+    scheme, _, rest = redact_url(url).partition("://")
+    host = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    return f"{scheme}://{host}" + ("/***" if rest[len(host) :] not in ("", "/") else "")
 
 
 class FourEyesError(Exception):

@@ -208,18 +208,22 @@ def run(
         service_name=config.traces.service_name,
         resource={"foureyes.run_id": run_id, "foureyes.source": redact_url(uri)},
     )
-    pipeline = Pipeline(
-        config,
-        source=source,
-        reader=reader,
-        evidence_dir=out / "evidence",
-        stop=stop,
-        clock=clock,
-        resume=state,
-        resume_gap=gap,
-        failures=FailureRecorder(out / "failures", config=config.redacted(), versions=versions),
-        tracer=tracer,
-    )
+    try:
+        pipeline = Pipeline(
+            config,
+            source=source,
+            reader=reader,
+            evidence_dir=out / "evidence",
+            stop=stop,
+            clock=clock,
+            resume=state,
+            resume_gap=gap,
+            failures=FailureRecorder(out / "failures", config=config.redacted(), versions=versions),
+            tracer=tracer,
+        )
+    except BaseException:
+        tracer.close()
+        raise
     try:
         info = pipeline.open()
         out.mkdir(parents=True, exist_ok=True)
@@ -299,7 +303,7 @@ def _run(
         source=run_info.source,
         decoded=lambda: pipeline.decoded,
         clock=clock,
-    ).start()
+    )
 
     def health() -> dict[str, dict[str, Any]]:
         waited = clock() - last_batch_at
@@ -342,6 +346,7 @@ def _run(
         source=run_info.source,
         resumed_after_sample=record.samples if record else None,
     )
+    alerts.start()  # its threads start here, where the finally below stops them
     try:
         with view:
             for batch in pipeline.steps():

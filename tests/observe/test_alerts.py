@@ -471,3 +471,32 @@ def test_state_alerts_are_posted_firing_then_resolved(tmp_path: Path, receiver: 
     alerts.close()
     assert [b["status"] for b in receiver.bodies] == ["firing", "resolved"]
     assert receiver.bodies[0]["id"] == receiver.bodies[1]["id"]
+
+
+def test_what_fires_until_the_run_ends_is_resolved_at_close(tmp_path: Path) -> None:
+    """A receiver must not keep a page open for a run that is gone."""
+    clock = Clock()
+    alerts = make(tmp_path, [{"type": "source_down"}], clock=clock)
+    clock.advance(31)
+    alerts.tick()
+    alerts.close()
+    got = lines(tmp_path)
+    assert [r["status"] for r in got] == ["firing", "resolved"]
+    assert got[0]["id"] == got[1]["id"] and "the run ended" in got[1]["message"]
+
+
+def test_a_restarted_run_resolves_what_the_killed_one_left_firing(tmp_path: Path) -> None:
+    # given a run killed while its source was down (no close: nothing resolved it)
+    clock = Clock()
+    killed = make(tmp_path, [{"type": "source_down"}], clock=clock)
+    clock.advance(31)
+    killed.tick()
+    killed._stop.set()  # as a kill leaves it: the record says firing
+    assert [r["status"] for r in lines(tmp_path)] == ["firing"]
+    # when the run is started again over the same folder
+    again = make(tmp_path, [{"type": "source_down"}], clock=clock).start()
+    again.close()
+    # then the old occurrence is resolved, and nothing new fired
+    got = lines(tmp_path)
+    assert [r["status"] for r in got] == ["firing", "resolved"]
+    assert got[1]["id"] == got[0]["id"] and "restarted" in got[1]["message"]

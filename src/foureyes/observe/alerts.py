@@ -219,6 +219,7 @@ class Alerts:
                 return self
             self._started = True
         self._rebase()
+        self._close_leftovers()
         if self._watches:
             self._ticker = threading.Thread(
                 target=self._tick_loop, name="foureyes-alerts-ticker", daemon=True
@@ -238,6 +239,12 @@ class Alerts:
         self._stop.set()
         if self._ticker is not None:
             self._ticker.join(max(deadline - time.monotonic(), 0.0))
+        with self._lock:
+            # A receiver would keep a page open for a run that is gone: close them.
+            for watch in self._watches:
+                if watch.firing is not None:
+                    self._state(watch, "resolved", None, watch.firing, note="the run ended")
+                    watch.firing = None
         if self._sender is not None:
             self._sender.close(max(deadline - time.monotonic(), 0.0))
         with self._lock:
@@ -337,6 +344,30 @@ class Alerts:
                 for watch in watches:
                     watch.since = now
 
+    def _close_leftovers(self) -> None:
+        """Resolve what a process killed mid-run left firing in ``alerts.jsonl`` (a
+        resumed run starts with a clean slate; a condition that still holds fires again)."""
+        try:
+            lines = self.path.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            return
+        last: dict[str, dict[str, Any]] = {}
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue  # a line cut by the kill
+            if isinstance(record, dict) and record.get("type") != "reset":
+                last[str(record.get("rule"))] = record
+        with self._lock:
+            for record in last.values():
+                if record.get("status") != "firing":
+                    continue
+                left = dict(record, status="resolved", since=record.get("at"))
+                left |= self._common(self._now())
+                left["message"] = f"{record.get('message')} (the run was restarted)"
+                self._emit(left)
+
     def _tick_loop(self) -> None:
         failing = False
         while not self._stop.wait(TICK_SECONDS):
@@ -350,7 +381,12 @@ class Alerts:
                 failing = False
 
     def _state(
-        self, watch: _Watch, status: str, value: float | None, firing: dict[str, Any] | None
+        self,
+        watch: _Watch,
+        status: str,
+        value: float | None,
+        firing: dict[str, Any] | None,
+        note: str | None = None,
     ) -> dict[str, Any]:
         at = self._now()
         record = {
@@ -366,6 +402,8 @@ class Alerts:
         }
         if firing is not None:
             record["since"] = firing["at"]
+        if note is not None:
+            record["message"] = f"{record['message']} ({note})"
         self._emit(record)
         return record
 

@@ -25,7 +25,7 @@ import httpx
 import tenacity
 
 from foureyes.config import WebhookConfig
-from foureyes.errors import redact_url
+from foureyes.errors import url_origin
 from foureyes.resilience.policy import backoff
 
 __all__ = ["Outcome", "WebhookSender", "safe_url"]
@@ -36,8 +36,8 @@ Outcome = Callable[[str, str], None]  # (key, "delivered" | "failed" | "dropped"
 
 
 def safe_url(url: str) -> str:
-    """``url`` as it may appear in a log: no ``user:password@``, no query (tokens live there)."""
-    return redact_url(url).split("?", 1)[0]
+    """``url`` as it may appear in a log: its origin only (a hook's path may be its token)."""
+    return url_origin(url)
 
 
 class _Stopped(Exception):

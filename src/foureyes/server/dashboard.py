@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from foureyes.server.store import StoreReader
 
@@ -120,8 +121,10 @@ def add_dashboard(
         ``health`` and ``alerts`` as they change."""
         if streams.free <= 0:
             raise HTTPException(503, f"{MAX_STREAMS} dashboards are open; close one first")
-        return StreamingResponse(
-            _feed(request, store, folder, snapshot, health, clock, streams),
+        streams.free -= 1
+        return _Stream(
+            _feed(request, store, folder, snapshot, health, clock),
+            streams,
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
@@ -137,33 +140,14 @@ async def _feed(
     snapshot: Callable[[], dict[str, Any]],
     health: Callable[[], dict[str, Any]],
     clock: Callable[[], float],
-    slots: _Slots,
-) -> AsyncIterator[str]:
-    # Taken here, not in the route: a stream whose client left before it started never
-    # runs its ``finally``, and would keep its slot for good.
-    slots.free -= 1
-    try:
-        async for message in _messages(request, store, folder, snapshot, health, clock):
-            yield message
-    finally:
-        slots.give_back()
-
-
-async def _messages(
-    request: Request,
-    store: StoreReader,
-    folder: Path,
-    snapshot: Callable[[], dict[str, Any]],
-    health: Callable[[], dict[str, Any]],
-    clock: Callable[[], float],
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     cursor = await run_in_threadpool(lambda: store.cursor() if store.available() else (0, 0))
     yield _message("snapshot", await run_in_threadpool(snapshot))
     alerts_seen = _size(folder / "alerts.jsonl")
     last_health = last_beat = clock()
     while not await request.is_disconnected():
         await asyncio.sleep(POLL_SECONDS)
-        if store.available():
+        if await run_in_threadpool(store.available):
             readings, events, cursor = await run_in_threadpool(store.since, cursor)
             if readings:
                 yield _message("readings", readings)
@@ -189,8 +173,23 @@ class _Slots:
     def __init__(self, size: int) -> None:
         self.free = size
 
-    def give_back(self) -> None:
-        self.free += 1
+
+class _Stream(StreamingResponse):
+    """A stream that gives its slot back however it ends. Starlette stops iterating a
+    body whose client hung up without closing it, so a ``finally`` in the generator
+    would wait for the garbage collector."""
+
+    def __init__(self, content: AsyncGenerator[str, None], slots: _Slots, **kw: Any) -> None:
+        super().__init__(content, **kw)
+        self._content = content
+        self._slots = slots
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._slots.free += 1
+            await self._content.aclose()
 
 
 def _message(kind: str, data: object) -> str:

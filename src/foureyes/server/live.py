@@ -68,6 +68,8 @@ class BackgroundServer:
         deadline = time.monotonic() + wait
         while not self.server.started and self.thread.is_alive() and time.monotonic() < deadline:
             ready.wait(0.02)
+        if not self.thread.is_alive():  # e.g. the port was taken since parse_bind looked
+            raise FourEyesError(f"the HTTP server could not start on {self.url}; see above")
         return self
 
     def stop(self) -> None:

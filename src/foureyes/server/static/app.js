@@ -40,6 +40,8 @@ function connect() {
     for (const r of JSON.parse(m.data)) {
       if (r.value === null || (r.status !== "ok" && r.status !== "held")) continue;
       const points = state.series.get(r.meter) || [];
+      // (the first update may repeat what the snapshot already had)
+      if (points.length && points[points.length - 1][0] >= r.ts) continue;
       points.push([r.ts, r.value]);
       if (points.length > MAX_POINTS) points.splice(0, points.length - MAX_POINTS);
       state.series.set(r.meter, points);
@@ -50,7 +52,9 @@ function connect() {
     renderMeters(true);
   });
   source.addEventListener("events", (m) => {
-    state.events = JSON.parse(m.data).reverse().concat(state.events).slice(0, MAX_EVENTS);
+    const known = new Set(state.events.map((e) => e.id));
+    const fresh = JSON.parse(m.data).filter((e) => !known.has(e.id));
+    state.events = fresh.reverse().concat(state.events).slice(0, MAX_EVENTS);
     renderEvents();
   });
   source.addEventListener("health", (m) => renderHealth(JSON.parse(m.data)));
