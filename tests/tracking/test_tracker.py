@@ -380,3 +380,24 @@ def test_cut_short_read_next_to_a_popup(
     obs[2] = replace(obs[2], rest_hidden=hidden)
     readings, _ = run_tracker(MeterTracker("m"), obs)
     assert readings[2].value == value
+
+
+def test_a_doubtful_reading_waits_only_until_the_meter_moves_on() -> None:
+    """A sample that can still turn out "held" waits for a later trusted value; once one
+    differs (the meter grew), it comes out at once instead of after ``max_pending``
+    samples, which held back every meter's readings on a live dashboard."""
+    # given a popup over one sample, after which the meter grows
+    texts = ["$100.00", "$100.00", "BONUS", "$100.05"] + [
+        f"${100.05 + k / 100:.2f}" for k in range(1, 30)
+    ]
+    tracker = MeterTracker("mini", TrackerSettings())
+    out_at = None
+    # when the samples come one by one
+    for step, obs in enumerate(observations(texts)):
+        readings, _ = tracker.update(obs)
+        if any(r.frame == 30 for r in readings):
+            out_at = step
+            (covered,) = [r for r in readings if r.frame == 30]
+    # then the covered sample is out a few samples after the meter moved (step 3)
+    assert out_at is not None and out_at <= 3 + TrackerSettings().lookahead + 1
+    assert covered.status is UNR and covered.value is None

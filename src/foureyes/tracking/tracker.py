@@ -77,7 +77,7 @@ class _Item:
     prev_ok: float | None = None  # the trusted value before this sample, for held
     ambiguous: bool = False
     weak: bool = False  # a character is uncertain: trusted only if a neighbour agrees
-    settled: bool = False  # a later trusted value differs from prev_ok: it cannot be held
+    settled: bool = False  # a later trusted value differs from prev_ok: no longer waits
 
     def point(self) -> Point:
         assert self.cand is not None
@@ -378,8 +378,10 @@ class MeterTracker:
                 w.status, w.value = Status.HELD, ok.value
                 w.reason = f"{w.reason}; unchanged on both sides" if w.reason else "unchanged"
             else:
-                # The meter moved on and never falls within a segment: waiting longer for
-                # an equal value only delays this reading (and every meter's after it).
+                # The meter moved on. Within a segment it comes back down only through a
+                # re-anchor (trusted reads that proved too high), which is rare; waiting
+                # for that would hold this reading, and every meter's after it, for up
+                # to max_pending samples (20 s at 2 fps). So it stays as decided.
                 w.settled = True
 
     def _emit(
