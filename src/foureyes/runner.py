@@ -291,9 +291,10 @@ def _run(
     last_sample = -1
     last_batch_at = clock()
     patience = max(config.source.no_frame_timeout, 5.0)
+    liveness = _Liveness(lambda: pipeline.decoded, lambda: pipeline.queue_fill, clock)
 
     def source_up() -> bool:
-        return clock() - last_batch_at < patience
+        return liveness.quiet() < patience
 
     metrics.watch(source_up=source_up, queue_fill=lambda: pipeline.queue_fill)
     alerts = Alerts(
@@ -301,7 +302,7 @@ def _run(
         out=out,
         run_id=run_info.run_id,
         source=run_info.source,
-        decoded=lambda: pipeline.decoded,
+        decoded=liveness.beats,
         clock=clock,
     )
 
@@ -426,6 +427,40 @@ def _run(
         store.close(summary, status="interrupted" if interrupted else "complete")
         (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return RunResult(out=out, summary=summary, events=tally.events, metrics=metrics)
+
+
+class _Liveness:
+    """When the source last showed life: a new decoded frame, or a full frame queue (the
+    decoder then waits for slow readers, not for the source), so that a slow model is
+    not taken for a source that is down."""
+
+    def __init__(
+        self, decoded: Callable[[], int], fill: Callable[[], float], clock: Callable[[], float]
+    ) -> None:
+        self._decoded, self._fill, self._clock = decoded, fill, clock
+        self._lock = threading.Lock()  # asked from the run, scrapes and the alert ticker
+        self._seen = -1
+        self._count = 0
+        self._at = clock()
+
+    def _look(self) -> None:
+        decoded, full = self._decoded(), self._fill() >= 1.0
+        with self._lock:
+            if decoded != self._seen or full:
+                self._seen, self._at = decoded, self._clock()
+                self._count += 1
+
+    def quiet(self) -> float:
+        """Seconds since the source last showed life."""
+        self._look()
+        with self._lock:
+            return self._clock() - self._at
+
+    def beats(self) -> int:
+        """A count that moves while the source is alive (what alert rules watch)."""
+        self._look()
+        with self._lock:
+            return self._count
 
 
 def _log_decisions(log: EventLog, readings: Sequence[Reading], events: Sequence[Event]) -> None:
