@@ -500,3 +500,26 @@ def test_a_restarted_run_resolves_what_the_killed_one_left_firing(tmp_path: Path
     got = lines(tmp_path)
     assert [r["status"] for r in got] == ["firing", "resolved"]
     assert got[1]["id"] == got[0]["id"] and "restarted" in got[1]["message"]
+
+
+@pytest.mark.parametrize(
+    ("header", "at_least", "at_most"),
+    [("7", 7.0, 7.0 + 0.01 * 2), ("600", 30.0, 30.0), (None, 0.0, 0.02 * 2), ("soon", 0.0, 0.04)],
+)
+def test_retry_after_sets_the_wait_up_to_backoff_max(
+    header: str | None, at_least: float, at_most: float
+) -> None:
+    """A 429/503 that says when to come back is believed, within ``backoff_max``."""
+    import tenacity
+
+    from foureyes.config import WebhookConfig
+    from foureyes.observe.webhook import WebhookSender, _seconds, _Status
+
+    config = WebhookConfig(url="http://127.0.0.1:9/hook", backoff_initial=0.01, backoff_max=30)
+    sender = WebhookSender(config, capacity=4)
+    state = tenacity.RetryCallState(tenacity.Retrying(), fn=None, args=(), kwargs={})
+    try:
+        raise _Status(429, _seconds(header))
+    except _Status as exc:
+        state.set_exception((type(exc), exc, exc.__traceback__))
+    assert at_least <= sender._wait_for(state) <= at_most

@@ -47,9 +47,10 @@ class _Stopped(Exception):
 class _Status(Exception):
     """The receiver answered, but not with 2xx."""
 
-    def __init__(self, code: int) -> None:
+    def __init__(self, code: int, retry_after: float | None = None) -> None:
         super().__init__(f"HTTP {code}")
         self.code = code
+        self.retry_after = retry_after
 
     @property
     def transient(self) -> bool:
@@ -60,6 +61,14 @@ def _transient(exc: BaseException) -> bool:
     if isinstance(exc, _Status):
         return exc.transient
     return isinstance(exc, httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError)
+
+
+def _seconds(value: str | None) -> float | None:
+    """A ``Retry-After`` given in seconds (an HTTP date is rare from hooks: ignored)."""
+    try:
+        return max(float(value), 0.0) if value is not None else None
+    except ValueError:
+        return None
 
 
 class WebhookSender:
@@ -181,7 +190,7 @@ class WebhookSender:
     def _deliver(self, client: httpx.Client, key: str, payload: dict[str, Any]) -> str:
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self.config.retries + 1),
-            wait=self._wait,
+            wait=self._wait_for,
             retry=tenacity.retry_if_exception(_transient),
             sleep=self._sleep,
             reraise=True,
@@ -206,7 +215,17 @@ class WebhookSender:
             timeout = min(timeout, max(self._deadline - time.monotonic(), 0.001))
         response = client.post(self.config.url, json=payload, timeout=timeout)
         if not response.is_success:
-            raise _Status(response.status_code)
+            raise _Status(response.status_code, _seconds(response.headers.get("retry-after")))
+
+    def _wait_for(self, state: tenacity.RetryCallState) -> float:
+        """The backoff, or longer when a 429 or 503 says when to come back (a
+        ``Retry-After`` in seconds), up to ``backoff_max``."""
+        wait = self._wait(state)
+        outcome = state.outcome
+        exc = outcome.exception() if outcome is not None else None
+        if isinstance(exc, _Status) and exc.retry_after is not None:
+            wait = max(wait, min(exc.retry_after, self.config.backoff_max))
+        return wait
 
     def _sleep(self, seconds: float) -> None:
         """tenacity's sleep, cut short by close; counts the retry that follows."""
