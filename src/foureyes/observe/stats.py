@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from foureyes.errors import OutputError
+from foureyes.sinks.reader import StoreReader, meter_order
 
 __all__ = ["MeterStats", "RunStats", "export_parquet", "load_stats"]
 
@@ -43,24 +44,23 @@ class RunStats:
     run_events: dict[str, int]  # events of no meter (source, degradation)
 
 
-def _connect(folder: Path) -> sqlite3.Connection:
-    path = folder / STORE
-    if not path.is_file():
+def _store(folder: Path) -> StoreReader:
+    store = StoreReader(folder / STORE)
+    if not store.path.is_file():
         raise OutputError(
             f"no {STORE} here; pass a folder a run wrote (its --out)", path=str(folder)
         )
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        db.execute("SELECT 1 FROM runs LIMIT 1")
+        with store.connect() as db:
+            db.execute("SELECT 1 FROM runs LIMIT 1")
     except sqlite3.Error as exc:
         raise OutputError(f"{STORE} cannot be read ({exc})", path=str(folder)) from exc
-    return db
+    return store
 
 
 def load_stats(folder: Path) -> RunStats:
     """The newest run in ``folder``'s store, summarised per meter."""
-    db = _connect(folder)
-    try:
+    with _store(folder).connect() as db:
         row = db.execute(
             "SELECT r.id, r.status, r.source, r.started, r.finished, c.samples FROM runs r "
             "LEFT JOIN checkpoints c ON c.run_id = r.id ORDER BY r.rowid DESC LIMIT 1"
@@ -91,12 +91,7 @@ def load_stats(folder: Path) -> RunStats:
             "SELECT meter, type, count(*) FROM events WHERE run_id = ? GROUP BY 1, 2", (run_id,)
         ):
             events.setdefault(meter, {})[kind] = n
-        order = [m for (m,) in db.execute(
-            "SELECT meter FROM readings WHERE run_id = ? GROUP BY meter ORDER BY min(seq)",
-            (run_id,),
-        )]  # fmt: skip
-    finally:
-        db.close()
+        order = meter_order(db, run_id)
     meters = tuple(
         MeterStats(
             meter=m,
@@ -128,10 +123,10 @@ def export_parquet(folder: Path, target: Path) -> list[Path]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    db = _connect(folder)
+    store = _store(folder)
     target.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    try:
+    with store.connect() as db:
         for table in ("readings", "events"):
             cur = db.execute(f"SELECT * FROM {table} ORDER BY run_id, seq")
             names = [d[0] for d in cur.description]
@@ -142,6 +137,4 @@ def export_parquet(folder: Path, target: Path) -> list[Path]:
             path = target / f"{table}.parquet"
             pq.write_table(pa.table(columns), path)
             written.append(path)
-    finally:
-        db.close()
     return written

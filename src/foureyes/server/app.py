@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from foureyes.observe.metrics import Metrics
 from foureyes.server.dashboard import Details, add_dashboard
-from foureyes.server.store import StoreReader
+from foureyes.sinks.reader import StoreReader
 
 __all__ = ["create_app"]
 

@@ -23,7 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
-from foureyes.server.store import StoreReader
+from foureyes.sinks.reader import StoreReader
 
 __all__ = ["Details", "add_dashboard", "read_alerts"]
 

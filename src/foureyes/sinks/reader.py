@@ -1,5 +1,6 @@
-"""Read-only queries on a run's store for the HTTP API (each request its own connection,
-so the server never holds a lock the writing run would wait for)."""
+"""Read-only queries on a run's store (``foureyes.db``), for the HTTP API, the dashboard
+and ``foureyes stats``. Each query opens its own read-only connection: a reader never
+holds a lock the writing run would wait for (WAL), and a run can be watched as it goes."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["StoreReader"]
+__all__ = ["StoreReader", "meter_order"]
 
 
 class StoreReader:
@@ -18,7 +19,8 @@ class StoreReader:
         self.path = path
 
     @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection whose rows are :class:`sqlite3.Row`."""
         db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5)
         db.row_factory = sqlite3.Row
         try:
@@ -30,14 +32,14 @@ class StoreReader:
         if not self.path.is_file():
             return False
         try:
-            with self._db() as db:
+            with self.connect() as db:
                 db.execute("SELECT 1 FROM runs LIMIT 1")
         except sqlite3.Error:
             return False
         return True
 
     def runs(self) -> list[dict[str, Any]]:
-        with self._db() as db:
+        with self.connect() as db:
             rows = db.execute(
                 "SELECT r.id, r.started, r.finished, r.status, r.source, c.samples "
                 "FROM runs r LEFT JOIN checkpoints c ON c.run_id = r.id ORDER BY r.rowid DESC"
@@ -48,7 +50,7 @@ class StoreReader:
         self, *, meter: str | None, since: float | None, limit: int
     ) -> list[dict[str, Any]]:
         where, args = _filters(meter=meter, since=since)
-        with self._db() as db:
+        with self.connect() as db:
             rows = db.execute(
                 "SELECT ts, frame, meter, value, text, confidence, status, reason, reader "
                 f"FROM readings {where} ORDER BY run_id, seq DESC LIMIT ?",
@@ -60,7 +62,7 @@ class StoreReader:
         self, *, meter: str | None, kind: str | None, since: float | None, limit: int
     ) -> list[dict[str, Any]]:
         where, args = _filters(meter=meter, since=since, type=kind)
-        with self._db() as db:
+        with self.connect() as db:
             rows = db.execute(
                 "SELECT id, ts, frame, meter, type, before, after, confidence, detail, evidence "
                 f"FROM events {where} ORDER BY run_id, seq DESC LIMIT ?",
@@ -72,18 +74,12 @@ class StoreReader:
         """Per meter of the newest run: the latest trusted value, its status, the growth
         per minute over the last 60 s of stream time (or since the last reset, if later),
         and the last reset."""
-        with self._db() as db:
+        with self.connect() as db:
             run = db.execute("SELECT id FROM runs ORDER BY rowid DESC LIMIT 1").fetchone()
             if run is None:
                 return []
             run_id = run["id"]
-            names = [
-                r["meter"]
-                for r in db.execute(
-                    "SELECT meter FROM readings WHERE run_id = ? GROUP BY meter ORDER BY min(seq)",
-                    (run_id,),
-                )
-            ]
+            names = meter_order(db, run_id)
             out = []
             for meter in names:
                 last = db.execute(
@@ -123,7 +119,7 @@ class StoreReader:
 
     def cursor(self) -> tuple[int, int]:
         """The newest reading's and event's rowid: what a live view has already seen."""
-        with self._db() as db:
+        with self.connect() as db:
             r = db.execute("SELECT coalesce(max(rowid), 0) FROM readings").fetchone()[0]
             e = db.execute("SELECT coalesce(max(rowid), 0) FROM events").fetchone()[0]
         return int(r), int(e)
@@ -133,7 +129,7 @@ class StoreReader:
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], tuple[int, int]]:
         """Readings and events stored after ``cursor`` (at most ``limit`` of each), and
         the cursor after them."""
-        with self._db() as db:
+        with self.connect() as db:
             readings = db.execute(
                 "SELECT rowid, ts, frame, meter, value, text, confidence, status, reason, reader "
                 "FROM readings WHERE rowid > ? ORDER BY rowid LIMIT ?",
@@ -152,7 +148,7 @@ class StoreReader:
 
     def series(self, *, points: int) -> dict[str, list[tuple[float, float]]]:
         """Each meter's latest ``points`` trusted values of the newest run, as (ts, value)."""
-        with self._db() as db:
+        with self.connect() as db:
             run = db.execute("SELECT id FROM runs ORDER BY rowid DESC LIMIT 1").fetchone()
             if run is None:
                 return {}
@@ -172,7 +168,7 @@ class StoreReader:
     def event(self, event_id: str) -> dict[str, Any] | None:
         """One event, with the readings of its meter around its frame (their raw text is
         what the model saw)."""
-        with self._db() as db:
+        with self.connect() as db:
             row = db.execute(
                 "SELECT run_id, id, ts, frame, meter, type, before, after, confidence, detail, "
                 "evidence FROM events WHERE id = ?",
@@ -192,7 +188,7 @@ class StoreReader:
 
     def summary(self) -> dict[str, Any] | None:
         """The newest run's summary (written when it ended), if it has one."""
-        with self._db() as db:
+        with self.connect() as db:
             row = db.execute("SELECT summary FROM runs ORDER BY rowid DESC LIMIT 1").fetchone()
         if row is None or not row["summary"]:
             return None
@@ -200,7 +196,7 @@ class StoreReader:
         return data if isinstance(data, dict) else None
 
     def latest_run(self) -> dict[str, Any] | None:
-        with self._db() as db:
+        with self.connect() as db:
             row = db.execute(
                 "SELECT id, status, source, started, finished FROM runs ORDER BY rowid DESC LIMIT 1"
             ).fetchone()
@@ -208,7 +204,7 @@ class StoreReader:
 
     def counts(self) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
         """Readings per (meter, status) and events per (meter, type), all runs."""
-        with self._db() as db:
+        with self.connect() as db:
             reads = {
                 (r[0], r[1]): r[2]
                 for r in db.execute("SELECT meter, status, count(*) FROM readings GROUP BY 1, 2")
@@ -218,6 +214,17 @@ class StoreReader:
                 for r in db.execute("SELECT meter, type, count(*) FROM events GROUP BY 1, 2")
             }
         return reads, events
+
+
+def meter_order(db: sqlite3.Connection, run_id: str) -> list[str]:
+    """A run's meters in the order they were first read (the config's order)."""
+    return [
+        r[0]
+        for r in db.execute(
+            "SELECT meter FROM readings WHERE run_id = ? GROUP BY meter ORDER BY min(seq)",
+            (run_id,),
+        )
+    ]
 
 
 def _filters(**values: object) -> tuple[str, tuple[object, ...]]:
