@@ -523,3 +523,19 @@ def test_retry_after_sets_the_wait_up_to_backoff_max(
     except _Status as exc:
         state.set_exception((type(exc), exc, exc.__traceback__))
     assert at_least <= sender._wait_for(state) <= at_most
+
+
+def test_httpx_logs_only_the_webhook_origin(
+    tmp_path: Path, receiver: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A hook whose path is its token: httpx's own request log, if a user turns it on,
+    shows the origin only."""
+    caplog.set_level(logging.INFO, logger="httpx")
+    url = receiver.url.replace("/hook", "/services/T0/B0/tok-xyz")
+    alerts = make(tmp_path, [{"type": "reset"}], webhook=_hook(url)).start()
+    alerts.observe([], [reset("GRAND", 9, 1)], read_seconds=None)
+    wait_for(lambda: alerts.stats["delivered"] == 1)
+    alerts.close()
+    requests = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+    assert requests and all("tok-xyz" not in m for m in requests)
+    assert any(receiver.url.removesuffix("/hook") in m for m in requests)

@@ -25,7 +25,7 @@ import json
 import logging
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +37,7 @@ import httpx
 from foureyes.config import AlertsConfig, NoReadingRule, ReadP95Rule, ResetRule, SourceDownRule
 from foureyes.errors import redact_url
 from foureyes.model import Event, EventType, Reading, Status
+from foureyes.observe.watches import NoReading, SlowReads, SourceDown, Watch
 from foureyes.observe.webhook import WebhookSender
 
 __all__ = ["ALERTS_FILE", "Alerts"]
@@ -46,101 +47,7 @@ log = logging.getLogger("foureyes.alerts")
 ALERTS_FILE = "alerts.jsonl"
 TICK_SECONDS = 1.0
 RECENT = 500  # records kept in memory for recent() and delivery outcomes
-P95_SAMPLES = 10_000  # read times kept per read_p95_above rule, whatever its window
 _VALUED = frozenset({Status.OK, Status.HELD})
-
-
-class _Watch:
-    """One state rule: whether its condition holds now, and its firing record, if any."""
-
-    type = ""
-
-    def __init__(self, key: str, label: str, meter: str | None, threshold: float) -> None:
-        self.key = key
-        self.label = label
-        self.meter = meter
-        self.threshold = threshold
-        self.firing: dict[str, Any] | None = None
-        self.seq = 0
-
-    def check(self, now: float) -> tuple[bool, float | None]:
-        """Whether the condition holds at ``now``, and the value it was judged on."""
-        raise NotImplementedError
-
-    def message(self, breached: bool, value: float | None) -> str:
-        raise NotImplementedError
-
-
-class _SourceDown(_Watch):
-    type = "source_down"
-
-    def __init__(self, key: str, label: str, rule: SourceDownRule, source: str) -> None:
-        super().__init__(key, label, None, rule.for_seconds)
-        self.source = source
-        self.frames = 0
-        self.since = 0.0
-
-    def decoded(self, frames: int, now: float) -> None:
-        if frames != self.frames:
-            self.frames, self.since = frames, now
-
-    def check(self, now: float) -> tuple[bool, float | None]:
-        quiet = now - self.since
-        return quiet >= self.threshold, quiet
-
-    def message(self, breached: bool, value: float | None) -> str:
-        if breached:
-            return f"source {self.source} delivered no new frame for {_duration(value)}"
-        return f"source {self.source} delivers frames again"
-
-
-class _SlowReads(_Watch):
-    type = "read_p95_above"
-
-    def __init__(self, key: str, label: str, rule: ReadP95Rule) -> None:
-        super().__init__(key, label, None, rule.seconds)
-        self.window = rule.window_seconds
-        self.min_samples = rule.min_samples
-        self.samples: deque[tuple[float, float]] = deque(maxlen=P95_SAMPLES)
-
-    def check(self, now: float) -> tuple[bool, float | None]:
-        # Like Prometheus over an empty range: too few samples is no evidence of slowness.
-        while self.samples and self.samples[0][0] < now - self.window:
-            self.samples.popleft()
-        if len(self.samples) < self.min_samples:
-            return False, None
-        p95 = _p95([s for _, s in self.samples])
-        return p95 > self.threshold, p95
-
-    def message(self, breached: bool, value: float | None) -> str:
-        if value is None:
-            return (
-                f"read time p95 not measured: fewer than {self.min_samples} reads "
-                f"in the last {_duration(self.window)}"
-            )
-        if breached:
-            return (
-                f"read time p95 {value:.2f} s over the last {_duration(self.window)} is above "
-                f"{self.threshold:g} s ({len(self.samples)} reads)"
-            )
-        return f"read time p95 {value:.2f} s is back at or below {self.threshold:g} s"
-
-
-class _NoReading(_Watch):
-    type = "no_reading"
-
-    def __init__(self, key: str, label: str, rule: NoReadingRule) -> None:
-        super().__init__(key, label, rule.meter, rule.for_minutes * 60)
-        self.since = 0.0
-
-    def check(self, now: float) -> tuple[bool, float | None]:
-        unread = now - self.since
-        return unread >= self.threshold, unread
-
-    def message(self, breached: bool, value: float | None) -> str:
-        if breached:
-            return f"{self.meter} had no reading for {_duration(value)}"
-        return f"{self.meter} is read again"
 
 
 class Alerts:
@@ -172,23 +79,23 @@ class Alerts:
         self._clock = clock
         self._wall = wall
         self._lock = threading.RLock()
-        self._down: list[_SourceDown] = []
-        self._slow: list[_SlowReads] = []
-        self._unread: dict[str, list[_NoReading]] = {}
+        self._down: list[SourceDown] = []
+        self._slow: list[SlowReads] = []
+        self._unread: dict[str, list[NoReading]] = {}
         self._resets: list[tuple[str, str, ResetRule]] = []
         for i, rule in enumerate(config.rules):
             meter = None if isinstance(rule, SourceDownRule | ReadP95Rule) else rule.meter
             label = rule.name or (f"{rule.type}:{meter}" if meter else rule.type)
             key = f"{i}:{label}"
             if isinstance(rule, SourceDownRule):
-                self._down.append(_SourceDown(key, label, rule, self.source))
+                self._down.append(SourceDown(key, label, rule, self.source))
             elif isinstance(rule, ReadP95Rule):
-                self._slow.append(_SlowReads(key, label, rule))
+                self._slow.append(SlowReads(key, label, rule))
             elif isinstance(rule, NoReadingRule):
-                self._unread.setdefault(rule.meter, []).append(_NoReading(key, label, rule))
+                self._unread.setdefault(rule.meter, []).append(NoReading(key, label, rule))
             else:
                 self._resets.append((key, label, rule))
-        self._watches: list[_Watch] = [*self._down, *self._slow]
+        self._watches: list[Watch] = [*self._down, *self._slow]
         self._watches += [w for ws in self._unread.values() for w in ws]
         self._recent: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._counts = {"fired": 0, "resolved": 0}
@@ -382,7 +289,7 @@ class Alerts:
 
     def _state(
         self,
-        watch: _Watch,
+        watch: Watch,
         status: str,
         value: float | None,
         firing: dict[str, Any] | None,
@@ -465,21 +372,6 @@ class Alerts:
 
 def _id(run_id: str, key: str, occurrence: str) -> str:
     return hashlib.sha256(f"{run_id}\x1f{key}\x1f{occurrence}".encode()).hexdigest()[:16]
-
-
-def _p95(values: list[float]) -> float:
-    """The 95th percentile, interpolated between ranks (numpy's default)."""
-    xs = sorted(values)
-    pos = 0.95 * (len(xs) - 1)
-    lo = int(pos)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
 
 
 def _money(value: float | None) -> str:

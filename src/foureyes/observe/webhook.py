@@ -8,7 +8,8 @@ errors, timeouts, HTTP 429 and 5xx) with exponential backoff and jitter, and giv
 at once on what will not (any other non-2xx answer: a wrong URL or token stays wrong).
 
 The configured headers usually carry a token, so they are never logged, and the URL is
-logged only without credentials or query string. Closing gives queued records a bounded
+logged only as its origin (a Slack-style hook's path is its token), by us and, through a
+filter on its logger, by httpx itself. Closing gives queued records a bounded
 time to go out; the waits between attempts end as soon as that time is up.
 """
 
@@ -33,6 +34,22 @@ __all__ = ["Outcome", "WebhookSender", "safe_url"]
 log = logging.getLogger("foureyes.alerts")
 
 Outcome = Callable[[str, str], None]  # (key, "delivered" | "failed" | "dropped")
+
+
+class _OriginsOnly(logging.Filter):
+    """httpx logs each request's full URL at INFO: keep only origins in what it logs,
+    should a user route that logger somewhere."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                url_origin(str(a)) if isinstance(a, httpx.URL) or "://" in str(a) else a
+                for a in record.args
+            )
+        return True
+
+
+_HTTPX_FILTER = _OriginsOnly()
 
 
 def safe_url(url: str) -> str:
@@ -108,6 +125,7 @@ class WebhookSender:
             return {**self._counts, "queued": len(self._queue)}
 
     def start(self) -> WebhookSender:
+        logging.getLogger("httpx").addFilter(_HTTPX_FILTER)  # (added once)
         if self._closing.is_set():
             raise RuntimeError("a closed webhook sender cannot be started again")
         if self._thread is None:
