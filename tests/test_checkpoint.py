@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pickle
 from collections import deque
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -61,7 +62,8 @@ def test_numpy_and_collections_survive() -> None:
     """Palettes (NumPy) and deques come back equal."""
     s = state()
     back = checkpoint.loads(checkpoint.dumps(s), path="db")
-    assert np.array_equal(back.palettes["m"]._familiar, s.palettes["m"]._familiar)
+    assert s.palettes["m"]._hist is not None  # (learnt: there is an array to carry)
+    assert np.array_equal(back.palettes["m"]._hist, s.palettes["m"]._hist)
     assert isinstance(back.trackers["m"]._pending, deque)
     assert back.waiting == s.waiting
 
@@ -69,6 +71,19 @@ def test_numpy_and_collections_survive() -> None:
 class _Evil:
     def __reduce__(self) -> tuple[object, tuple[str]]:
         return (os.system, ("echo owned",))
+
+
+class _Memmap:
+    """An allowed-looking NumPy class whose construction writes a file."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str, str, str, int, tuple[int]]]:
+        return (
+            np.memmap,
+            (self.path, "uint8", "w+", 0, (8,)),
+        )  # (file, dtype, mode, offset, shape)
 
 
 @pytest.mark.parametrize(
@@ -83,6 +98,15 @@ def test_a_tampered_checkpoint_builds_nothing(payload: bytes) -> None:
     """Only FourEyes classes, containers and arrays may come out of a checkpoint."""
     with pytest.raises(OutputError, match="checkpoint cannot be read"):
         checkpoint.loads(payload, path="db")
+
+
+def test_a_checkpoint_cannot_build_numpy_classes_that_touch_files(tmp_path: Path) -> None:
+    """NumPy's allowed functions rebuild arrays; its other classes stay out (a memmap
+    built from a tampered store would create or overwrite a file)."""
+    target = tmp_path / "written"
+    with pytest.raises(OutputError, match="checkpoint cannot be read"):
+        checkpoint.loads(pickle.dumps(_Memmap(str(target))), path="db")
+    assert not target.exists()
 
 
 def test_another_format_is_refused() -> None:

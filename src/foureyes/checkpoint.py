@@ -50,13 +50,30 @@ _NUMPY = {
     ("numpy._core.numeric", "_frombuffer"),
 }
 _BUILTINS = {"set", "frozenset", "dict", "list", "tuple", "bytearray", "complex", "slice"}
+_COLLECTIONS = {"deque", "OrderedDict", "Counter"}
+# The modules whose classes make up a pipeline's state. Any class unpickling may call with
+# the store's arguments, so the list is exact: numpy.memmap, say, would write a file, and
+# a FourEyes sink or log would open one.
+_STATE_MODULES = {
+    "foureyes.checkpoint",
+    "foureyes.model",
+    "foureyes.readers.choose",
+    "foureyes.readers.occlusion",
+    "foureyes.readers.parse",
+    "foureyes.tracking.rules",
+    "foureyes.tracking.tracker",
+}
 
 
 class _Unpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) in _NUMPY or (module == "builtins" and name in _BUILTINS):
+        if (
+            (module, name) in _NUMPY
+            or (module == "builtins" and name in _BUILTINS)
+            or (module == "collections" and name in _COLLECTIONS)
+        ):
             return super().find_class(module, name)
-        if module.startswith(("foureyes.", "collections", "numpy")):
+        if module in _STATE_MODULES:
             found = super().find_class(module, name)
             if isinstance(found, type):
                 return found
@@ -64,7 +81,8 @@ class _Unpickler(pickle.Unpickler):
 
 
 def restricted_loads(data: bytes) -> Any:
-    """Unpickle ``data`` allowing only FourEyes classes, containers and NumPy arrays."""
+    """Unpickle ``data`` allowing only the classes of a pipeline's state, containers and
+    NumPy arrays."""
     return _Unpickler(io.BytesIO(data)).load()
 
 
