@@ -58,10 +58,6 @@ class FailureRecorder:
         self.saved = 0
         self.unsaved = 0
 
-    @property
-    def failures(self) -> int:
-        return self.saved + self.unsaved
-
     def reader_failed(
         self, frame: Frame, crops: dict[str, Image], exc: BaseException, *, reader: str
     ) -> str | None:
@@ -152,11 +148,11 @@ def load_bundle(path: Path) -> dict[str, Any]:
 def replay(path: Path, *, reader: Any = None) -> ReplayResult:
     """Run a bundle's failed step again: the reader on its crops, or the tracker's update.
 
-    ``reader`` replaces the config's reader (a test's, or one being debugged)."""
+    ``reader`` replaces the config's readers (a test's, or one being debugged)."""
     from foureyes.config import Config
-    from foureyes.readers.base import create_reader
     from foureyes.readers.choose import PreparationChooser
     from foureyes.readers.parse import parse_value
+    from foureyes.resilience.build import build_readers
 
     folder = path if path.is_dir() else path.parent
     info = load_bundle(folder)
@@ -173,11 +169,12 @@ def replay(path: Path, *, reader: Any = None) -> ReplayResult:
         except Exception as exc:
             return ReplayResult("tracker", "", exc)
         return ReplayResult("tracker", f"readings {readings}, events {events}")
+    # The run's own readers (each meter's chain, each endpoint behind its policy), unless
+    # the caller brings one, which it keeps and closes.
     own = reader is None
-    if own:
-        reader = create_reader(config.reader.name, threads=config.reader.threads)
+    readers = build_readers(config)[0] if reader is None else reader
     try:
-        reader.warmup()
+        readers.warmup()
         chooser = PreparationChooser(tuple(crops))
 
         def parse(meter: str, text: str) -> Any:
@@ -185,14 +182,14 @@ def replay(path: Path, *, reader: Any = None) -> ReplayResult:
             return parse_value(text, m.kind, m.decimals)
 
         try:
-            results = chooser.read(reader, crops, parse)
+            results = chooser.read(readers, crops, parse)
         except Exception as exc:
             return ReplayResult("reader", "", exc)
         lines = [f"{m}: {raw.text!r} -> {parsed.value}" for m, (raw, parsed) in results.items()]
         return ReplayResult("reader", "\n".join(lines))
     finally:
         if own:
-            reader.close()
+            readers.close()
 
 
 def write_pytest(bundle: Path, test_file: Path) -> Path:
