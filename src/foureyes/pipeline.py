@@ -397,8 +397,9 @@ class Pipeline:
         return self._feed.fill if self._feed is not None else 0.0
 
     def mirror_stats(self) -> dict[str, object] | None:
-        """Per meter: samples where the captures agreed, disagreed, where a mirror read
-        what the primary could not, and where a disagreement left the sample in doubt;
+        """Per meter: samples where the captures agreed, disagreed, where a mirror's read
+        stood (the primary's missing or less sure), and where a disagreement left the
+        sample in doubt;
         and the samples a mirror had no frame for."""
         if self._voter is None:
             return None

@@ -12,8 +12,9 @@ from PIL import Image
 from rich.console import Console
 
 from foureyes import load_config
+from foureyes.model import EventType
 from foureyes.runner import run
-from foureyes.sources.watchdog import FrozenDetector, Watch
+from foureyes.sources.watchdog import FrozenDetector
 
 
 def picture(k: int, noise: int = 0, seed: int = 0) -> np.ndarray:
@@ -31,14 +32,14 @@ def picture(k: int, noise: int = 0, seed: int = 0) -> np.ndarray:
         # changes every half second: never frozen
         ([0, 1, 2, 3, 4, 5, 6, 7], {}),
         # the same picture from t=1.0 on: frozen once 2 s have passed, at t=3.0
-        ([0, 1, 2, 2, 2, 2, 2, 2], {6: Watch.FROZEN}),
+        ([0, 1, 2, 2, 2, 2, 2, 2], {6: EventType.SOURCE_FROZEN}),
         # frozen, then moving again
-        ([0, 0, 0, 0, 0, 0, 1, 2], {4: Watch.FROZEN, 6: Watch.RESUMED}),
+        ([0, 0, 0, 0, 0, 0, 1, 2], {4: EventType.SOURCE_FROZEN, 6: EventType.SOURCE_RESUMED}),
         # still for 1.5 s only: not frozen
         ([0, 1, 1, 1, 1, 2, 2, 2], {}),
     ],
 )
-def test_frozen_and_resumed(pictures: list[int], expected: dict[int, Watch]) -> None:
+def test_frozen_and_resumed(pictures: list[int], expected: dict[int, EventType]) -> None:
     """Samples every 0.5 s; frozen after 2 s of an unchanged picture, reported once."""
     watch = FrozenDetector(2.0)
     seen = {i: w for i, k in enumerate(pictures) if (w := watch.update(picture(k), i * 0.5))}
@@ -49,7 +50,7 @@ def test_sensor_noise_is_not_change() -> None:
     """A filmed screen's noise (±12 levels per pixel) does not hide a frozen picture."""
     watch = FrozenDetector(1.0)
     events = [watch.update(picture(3, noise=12, seed=i), i * 0.5) for i in range(6)]
-    assert events.count(Watch.FROZEN) == 1
+    assert events.count(EventType.SOURCE_FROZEN) == 1
     assert watch.stalls == 1
 
 

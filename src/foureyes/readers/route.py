@@ -23,8 +23,7 @@ class MeterReaders:
     def __init__(self, by_meter: Mapping[str, Reader], owned: Sequence[Reader] = ()) -> None:
         self.by_meter = dict(by_meter)
         self._owned = tuple(owned)
-        chains = {id(r): r for r in self.by_meter.values()}
-        self.name = ", ".join(sorted({r.name for r in chains.values()}))
+        self.name = ", ".join(sorted({r.name for r in self.by_meter.values()}))
 
     @classmethod
     def uniform(cls, reader: Reader, meters: Sequence[str]) -> MeterReaders:

@@ -32,7 +32,7 @@ class Vote:
     read: Read
     doubted: bool = False
     disagreed: bool = False
-    filled_in: bool = False  # the primary could not read; a mirror did
+    filled_in: bool = False  # a mirror's read stands: the primary's was missing or less sure
     values: tuple[float | None, ...] = ()  # per capture, primary first
 
 

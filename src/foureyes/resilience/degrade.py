@@ -26,7 +26,7 @@ import logging
 from dataclasses import dataclass
 
 from foureyes.model import Event, EventType, Frame
-from foureyes.tracking.tracker import event_id
+from foureyes.tracking.tracker import run_event
 
 log = logging.getLogger(__name__)
 
@@ -138,18 +138,16 @@ def degradation_event(change: LevelChange, frame: Frame) -> Event:
         change.load,
         100 * change.fill,
     )
-    return Event(
-        id=event_id("", EventType.DEGRADATION, frame.index),
-        ts=frame.ts,
-        frame=frame.index,
-        meter="",
-        type=EventType.DEGRADATION,
+    detail: dict[str, object] = {
+        "from": change.before.label,
+        "to": change.after.label,
+        "load": change.load,
+        "queue_fill": change.fill,
+    }
+    return run_event(
+        frame,
+        EventType.DEGRADATION,
+        detail,
         before=float(change.before),
         after=float(change.after),
-        detail={
-            "from": change.before.label,
-            "to": change.after.label,
-            "load": change.load,
-            "queue_fill": change.fill,
-        },
     )

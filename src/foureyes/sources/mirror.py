@@ -85,9 +85,8 @@ class MirrorFeed:
             return newest
         lo, hi = ts - self.tolerance, ts + self.tolerance
         with self._cond:
-            if not self.live:
-                while not self._ended and not (self._frames and self._frames[-1].ts >= lo):
-                    self._cond.wait(0.1)
+            while not self._ended and not (self._frames and self._frames[-1].ts >= lo):
+                self._cond.wait(0.1)
             while self._frames and self._frames[0].ts < lo:
                 self._frames.popleft()
             self._cond.notify_all()

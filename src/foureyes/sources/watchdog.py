@@ -10,7 +10,6 @@ when it changes.
 
 from __future__ import annotations
 
-import enum
 import logging
 
 import cv2
@@ -19,23 +18,18 @@ import numpy.typing as npt
 
 from foureyes.errors import redact_url
 from foureyes.model import Event, EventType, Frame, Image
-from foureyes.tracking.tracker import event_id
+from foureyes.tracking.tracker import run_event
 
-__all__ = ["FrozenDetector", "SourceMonitor", "Watch"]
+__all__ = ["FrozenDetector", "SourceMonitor"]
 
 log = logging.getLogger(__name__)
 
 _THUMB = (64, 36)  # width, height: enough to see any change on a meter board
 
 
-class Watch(enum.StrEnum):
-    FROZEN = "source_frozen"
-    RESUMED = "source_resumed"
-
-
 class FrozenDetector:
-    """Reports ``Watch.FROZEN`` once a picture has stood still for ``frozen_after`` seconds
-    and ``Watch.RESUMED`` when it moves again.
+    """Reports ``SOURCE_FROZEN`` once a picture has stood still for ``frozen_after``
+    seconds and ``SOURCE_RESUMED`` when it moves again.
 
     Still means: no thumbnail pixel moved by more than ``level`` grey levels. A screen
     filmed by a camera has sensor noise of a few levels per pixel, which a 20x downscaled
@@ -53,7 +47,7 @@ class FrozenDetector:
         self._last: npt.NDArray[np.float32] | None = None
         self._still_since: float | None = None
 
-    def update(self, image: Image, ts: float) -> Watch | None:
+    def update(self, image: Image, ts: float) -> EventType | None:
         thumb = _thumbnail(image)
         last, self._last = self._last, thumb
         if last is None or thumb.shape != last.shape:
@@ -63,19 +57,14 @@ class FrozenDetector:
             self._still_since = ts
             if self.frozen:
                 self.frozen = False
-                return Watch.RESUMED
+                return EventType.SOURCE_RESUMED
             return None
-        since = self._still_since if self._still_since is not None else ts
-        self._still_since = since
-        if not self.frozen and ts - since >= self.frozen_after:
+        assert self._still_since is not None  # set with the first thumbnail
+        if not self.frozen and ts - self._still_since >= self.frozen_after:
             self.frozen = True
             self.stalls += 1
-            return Watch.FROZEN
+            return EventType.SOURCE_FROZEN
         return None
-
-    def still_for(self, ts: float) -> float:
-        """Seconds of stream time the picture has not changed, as of ``ts``."""
-        return ts - self._still_since if self._still_since is not None else 0.0
 
 
 class SourceMonitor:
@@ -95,15 +84,15 @@ class SourceMonitor:
         if came_from is not None and came_from != frame.source:
             log.warning("frame %d: reading %s instead of %s", frame.index, frame.source, came_from)
             events.append(
-                _event(frame, EventType.SOURCE_SWITCHED, {"from": came_from, "to": frame.source})
+                run_event(frame, EventType.SOURCE_SWITCHED, {"from": came_from, "to": frame.source})
             )
         change = self.watch.update(frame.image, frame.ts) if self.watch is not None else None
         if change is not None:
             log.warning("%s at frame %d (%.1f s)", change, frame.index, frame.ts)
             detail: dict[str, object] = {"source": frame.source or self.uri}
-            if change is Watch.FROZEN and self.watch is not None:
-                detail["still_seconds"] = round(self.watch.frozen_after, 3)
-            events.append(_event(frame, EventType(change.value), detail))
+            if change is EventType.SOURCE_FROZEN and self.watch is not None:
+                detail["still_seconds"] = round(self.watch.frozen_after, 3)  # at least
+            events.append(run_event(frame, change, detail))
         return events
 
     def stats(self, source: object, stream_seconds: float) -> dict[str, object]:
@@ -123,19 +112,6 @@ class SourceMonitor:
                 "stalls": round((stalls + frozen) / hours, 2) if hours else None,
             },
         }
-
-
-def _event(frame: Frame, kind: EventType, detail: dict[str, object]) -> Event:
-    return Event(
-        id=event_id("", kind, frame.index),
-        ts=frame.ts,
-        frame=frame.index,
-        meter="",
-        type=kind,
-        before=None,
-        after=None,
-        detail=detail,
-    )
 
 
 def _thumbnail(image: Image) -> npt.NDArray[np.float32]:

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from foureyes.model import Event, EventType, Reading, Status
+from foureyes.model import Event, EventType, Frame, Reading, Status
 from foureyes.readers.parse import ParseResult
 from foureyes.tracking.rules import Growth, Point, consistent, prune_conflicts
 
@@ -64,6 +64,27 @@ def event_id(meter: str, kind: str, frame: int, detail: str = "") -> str:
     """A stable idempotency key: the same input stream always yields the same ids."""
     raw = f"{meter}|{kind}|{frame}|{detail}"
     return hashlib.sha1(raw.encode()).hexdigest()[:16]
+
+
+def run_event(
+    frame: Frame,
+    kind: EventType,
+    detail: dict[str, object],
+    *,
+    before: float | None = None,
+    after: float | None = None,
+) -> Event:
+    """An event of the run rather than of a meter (the source, the pipeline's level)."""
+    return Event(
+        id=event_id("", kind, frame.index),
+        ts=frame.ts,
+        frame=frame.index,
+        meter="",
+        type=kind,
+        before=before,
+        after=after,
+        detail=detail,
+    )
 
 
 @dataclass(slots=True)
