@@ -174,3 +174,28 @@ def test_stats_of_a_folder_without_a_run(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "no foureyes.db here" in result.stderr
+
+
+def test_stats_agree_with_the_readings_file(run_dir: Path, clip: DemoVideo) -> None:
+    """Each meter's counts per status, first/last/low/high value and events, as
+    `foureyes stats` computes them from the store, are what the JSONL files say."""
+    from foureyes.observe.stats import load_stats
+
+    st = load_stats(run_dir)
+    readings, events = lines(run_dir / "readings.jsonl"), lines(run_dir / "events.jsonl")
+    assert st.status == "complete" and [m.meter for m in st.meters] == list(clip.meters)
+    for m in st.meters:
+        mine = [r for r in readings if r["meter"] == m.meter]
+        values = [r["value"] for r in mine if r["value"] is not None]
+        statuses: dict[str, int] = {}
+        for r in mine:
+            statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+        assert (m.readings, m.statuses) == (len(mine), dict(sorted(statuses.items())))
+        assert (m.first, m.last, m.low, m.high) == (
+            values[0], values[-1], min(values), max(values)
+        )  # fmt: skip
+        kinds: dict[str, int] = {}
+        for e in events:
+            if e["meter"] == m.meter:
+                kinds[e["type"]] = kinds.get(e["type"], 0) + 1
+        assert m.events == kinds

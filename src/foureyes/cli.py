@@ -204,23 +204,18 @@ def serve(
         str, typer.Option("--bind", help="HOST:PORT to listen on (beyond localhost: API key).")
     ] = DEFAULT_BIND,
 ) -> None:
-    """Serve a run's store over HTTP: /health, /ready, /metrics, /api/*, /docs."""
+    """Serve a run's store over HTTP: the dashboard at /, /health, /ready, /metrics,
+    /api/*, /docs."""
     import uvicorn
 
     from foureyes.server import create_app
-    from foureyes.server.live import parse_bind
+    from foureyes.server.live import parse_bind, server_config
+    from foureyes.sinks.reader import open_store
 
     key = os.environ.get("FOUREYES_API_KEY") or None
     host, port = parse_bind(bind, api_key=key)
-    if not (folder / "foureyes.db").is_file():
-        raise FourEyesError(f"{folder}: no foureyes.db here; pass a folder a run wrote")
-    uvicorn.run(
-        create_app(folder, api_key=key),
-        host=host,
-        port=port,
-        log_level="warning",
-        timeout_graceful_shutdown=1,
-    )
+    open_store(folder)  # a missing or unreadable store is an error, not an empty page
+    uvicorn.Server(server_config(create_app(folder, api_key=key), host, port)).run()
 
 
 @contextmanager

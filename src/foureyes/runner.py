@@ -48,11 +48,11 @@ from foureyes.server.app import create_app
 from foureyes.server.live import BackgroundServer, parse_bind
 from foureyes.sinks.base import RunInfo
 from foureyes.sinks.jsonl import JSONLSink
+from foureyes.sinks.reader import STORE
 from foureyes.sinks.sqlite import RunRecord, SQLiteSink
 
 __all__ = ["RunResult", "default_out_dir", "run", "versions"]
 
-STORE = "foureyes.db"
 _PACKAGES = ("foureyes", "av", "rapidocr", "onnxruntime", "numpy", "opencv-python-headless")
 
 
@@ -306,9 +306,9 @@ def _run(
         clock=clock,
     )
 
-    def health() -> dict[str, dict[str, Any]]:
+    def health(readers: dict[str, dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
         waited = clock() - last_batch_at
-        readers = pipeline.reader_stats()
+        readers = pipeline.reader_stats() if readers is None else readers
         return {
             "source": {
                 "ok": source_up(),
@@ -327,10 +327,11 @@ def _run(
         }
 
     def details() -> dict[str, Any]:
-        parts = health()
+        readers = pipeline.reader_stats()
+        parts = health(readers)
         return {
             "source": parts["source"] | pipeline.source_stats(),
-            "readers": pipeline.reader_stats(),
+            "readers": readers,
             "pipeline": parts["pipeline"],
         }
 
@@ -360,15 +361,9 @@ def _run(
                 read_now = pipeline.times.read
                 fresh = batch.sample != last_sample  # the trackers' final batch repeats it
                 last_sample = batch.sample
-                metrics.batch(
-                    readings,
-                    events,
-                    read_seconds=read_now - read_before if fresh else None,
-                    decoded=pipeline.decoded,
-                )
-                alerts.observe(
-                    readings, events, read_seconds=read_now - read_before if fresh else None
-                )
+                took = read_now - read_before if fresh else None
+                metrics.batch(readings, events, read_seconds=took, decoded=pipeline.decoded)
+                alerts.observe(readings, events, read_seconds=took)
                 read_before = read_now
                 last_batch_at = clock()
                 metrics.health(

@@ -7,17 +7,14 @@ exports readings and events as Parquet for analysis elsewhere (pandas, DuckDB, S
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from foureyes.errors import OutputError
-from foureyes.sinks.reader import StoreReader, meter_order
+from foureyes.sinks.reader import meter_order, open_store
 
 __all__ = ["MeterStats", "RunStats", "export_parquet", "load_stats"]
-
-STORE = "foureyes.db"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,30 +41,15 @@ class RunStats:
     run_events: dict[str, int]  # events of no meter (source, degradation)
 
 
-def _store(folder: Path) -> StoreReader:
-    store = StoreReader(folder / STORE)
-    if not store.path.is_file():
-        raise OutputError(
-            f"no {STORE} here; pass a folder a run wrote (its --out)", path=str(folder)
-        )
-    try:
-        with store.connect() as db:
-            db.execute("SELECT 1 FROM runs LIMIT 1")
-    except sqlite3.Error as exc:
-        raise OutputError(f"{STORE} cannot be read ({exc})", path=str(folder)) from exc
-    return store
-
-
 def load_stats(folder: Path) -> RunStats:
     """The newest run in ``folder``'s store, summarised per meter."""
-    with _store(folder).connect() as db:
-        row = db.execute(
-            "SELECT r.id, r.status, r.source, r.started, r.finished, c.samples FROM runs r "
-            "LEFT JOIN checkpoints c ON c.run_id = r.id ORDER BY r.rowid DESC LIMIT 1"
-        ).fetchone()
-        if row is None:
-            raise OutputError("the store holds no run yet", path=str(folder))
-        run_id, status, source, started, finished, samples = row
+    store = open_store(folder)
+    runs = store.runs()  # newest first
+    if not runs:
+        raise OutputError("the store holds no run yet", path=str(folder))
+    run = runs[0]
+    run_id = run["id"]
+    with store.connect() as db:
         per_meter: dict[str, dict[str, Any]] = {}
         for meter, st, n in db.execute(
             "SELECT meter, status, count(*) FROM readings WHERE run_id = ? GROUP BY 1, 2",
@@ -107,11 +89,11 @@ def load_stats(folder: Path) -> RunStats:
     )
     return RunStats(
         run_id=run_id,
-        status=status,
-        source=source,
-        started=started,
-        finished=finished,
-        samples=samples or 0,
+        status=run["status"],
+        source=run["source"],
+        started=run["started"],
+        finished=run["finished"],
+        samples=run["samples"] or 0,
         meters=meters,
         run_events=events.get("", {}),
     )
@@ -123,7 +105,7 @@ def export_parquet(folder: Path, target: Path) -> list[Path]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    store = _store(folder)
+    store = open_store(folder)
     target.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     with store.connect() as db:

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from foureyes.observe.metrics import Metrics
 from foureyes.server.dashboard import Details, add_dashboard
-from foureyes.sinks.reader import StoreReader
+from foureyes.sinks.reader import STORE, StoreReader
 
 __all__ = ["create_app"]
 
@@ -54,7 +54,7 @@ def create_app(
     """The app for the run in ``folder``. ``health`` gives each component's state, each a
     dict with an ``ok`` flag; without it, the store's availability is all there is.
     ``details`` gives the dashboard a running pipeline's source and reader health."""
-    store = StoreReader(folder / "foureyes.db")
+    store = StoreReader(folder / STORE)
     app = FastAPI(
         title="FourEyes",
         description="Readings, events and health of a FourEyes run.",

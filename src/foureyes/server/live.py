@@ -17,7 +17,7 @@ from fastapi import FastAPI
 
 from foureyes.errors import FourEyesError
 
-__all__ = ["LOCAL_HOSTS", "BackgroundServer", "parse_bind"]
+__all__ = ["LOCAL_HOSTS", "BackgroundServer", "parse_bind", "server_config"]
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -43,20 +43,24 @@ def parse_bind(bind: str, *, api_key: str | None) -> tuple[str, int]:
     return host, int(port)
 
 
+def server_config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
+    """How FourEyes runs uvicorn, in the foreground (``serve``) or beside a run. Open
+    dashboard streams would hold a graceful shutdown forever: they are cut after 1 s."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",  # no access log: a browser's ?key= must not be written down
+        lifespan="off",
+        timeout_graceful_shutdown=1,
+    )
+
+
 class BackgroundServer:
     """uvicorn serving ``app`` on a daemon thread until :meth:`stop`."""
 
     def __init__(self, app: FastAPI, host: str, port: int) -> None:
-        # Open dashboard streams would hold a graceful shutdown forever: cut them after 1 s.
-        config = uvicorn.Config(
-            app,
-            host=host,
-            port=port,
-            log_level="warning",
-            lifespan="off",
-            timeout_graceful_shutdown=1,
-        )
-        self.server = uvicorn.Server(config)
+        self.server = uvicorn.Server(server_config(app, host, port))
         self.thread = threading.Thread(target=self.server.run, name="foureyes-http", daemon=True)
         self.url = f"http://{host}:{port}"
 

@@ -11,7 +11,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["StoreReader", "meter_order"]
+from foureyes.errors import OutputError
+
+__all__ = ["STORE", "StoreReader", "meter_order", "open_store"]
+
+STORE = "foureyes.db"  # a run folder's store
 
 
 class StoreReader:
@@ -214,6 +218,21 @@ class StoreReader:
                 for r in db.execute("SELECT meter, type, count(*) FROM events GROUP BY 1, 2")
             }
         return reads, events
+
+
+def open_store(folder: Path) -> StoreReader:
+    """The store of the run folder ``folder``, or an :class:`OutputError` saying why not."""
+    store = StoreReader(folder / STORE)
+    if not store.path.is_file():
+        raise OutputError(
+            f"no {STORE} here; pass a folder a run wrote (its --out)", path=str(folder)
+        )
+    try:
+        with store.connect() as db:
+            db.execute("SELECT 1 FROM runs LIMIT 1")
+    except sqlite3.Error as exc:
+        raise OutputError(f"{STORE} cannot be read ({exc})", path=str(folder)) from exc
+    return store
 
 
 def meter_order(db: sqlite3.Connection, run_id: str) -> list[str]:
