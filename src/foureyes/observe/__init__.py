@@ -1,4 +1,5 @@
-"""Observability: the decision log (and, later, metrics, traces and the dashboard)."""
+"""Observability: the decision log, Prometheus metrics, alerts, traces and `foureyes stats`
+(the dashboard is in :mod:`foureyes.server`)."""
 
 from foureyes.observe.eventlog import EventLog, Level, LogBridge
 

@@ -26,7 +26,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -40,7 +40,7 @@ from foureyes.model import Event, EventType, Reading, Status
 from foureyes.observe.watches import NoReading, SlowReads, SourceDown, Watch
 from foureyes.observe.webhook import WebhookSender
 
-__all__ = ["ALERTS_FILE", "Alerts"]
+__all__ = ["ALERTS_FILE", "Alerts", "parse_records", "still_firing"]
 
 log = logging.getLogger("foureyes.alerts")
 
@@ -255,21 +255,11 @@ class Alerts:
         """Resolve what a process killed mid-run left firing in ``alerts.jsonl`` (a
         resumed run starts with a clean slate; a condition that still holds fires again)."""
         try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()
+            lines = self.path.read_bytes().splitlines()
         except OSError:
             return
-        last: dict[str, dict[str, Any]] = {}
-        for line in lines:
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue  # a line cut by the kill
-            if isinstance(record, dict) and record.get("type") != "reset":
-                last[str(record.get("rule"))] = record
         with self._lock:
-            for record in last.values():
-                if record.get("status") != "firing":
-                    continue
+            for record in still_firing(parse_records(lines)):
                 left = dict(record, status="resolved", since=record.get("at"))
                 left |= self._common(self._now())
                 left["message"] = f"{record.get('message')} (the run was restarted)"
@@ -368,6 +358,28 @@ class Alerts:
     def _now(self) -> str:
         at = datetime.fromtimestamp(self._wall(), UTC)
         return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_records(lines: Iterable[bytes]) -> list[dict[str, Any]]:
+    """The alert records in lines of ``alerts.jsonl``, passing over a line cut short (by a
+    kill, by being written right now, or by reading only the file's tail)."""
+    records = []
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
+
+
+def still_firing(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The state alerts whose last record says firing (a reset is a moment: never)."""
+    last: dict[str, dict[str, Any]] = {}
+    for record in records:
+        last[str(record.get("rule"))] = record
+    return [r for r in last.values() if r.get("status") == "firing" and r.get("type") != "reset"]
 
 
 def _id(run_id: str, key: str, occurrence: str) -> str:

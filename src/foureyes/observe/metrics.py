@@ -14,6 +14,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from foureyes.model import Event, Reading
+from foureyes.resilience.degrade import Level
 
 __all__ = ["READ_BUCKETS", "Metrics"]
 
@@ -108,7 +109,7 @@ class Metrics:
             self.breaker.labels(name).set(_BREAKER.get(str(st.get("state")), 0))
         if degradation is not None:
             level = str(degradation.get("level", "normal"))
-            self.degradation.set(("normal", "reduced", "minimal", "emergency").index(level))
+            self.degradation.set(Level[level.upper()])
         self.log_fill.set(log_fill)
         for level, n in log_dropped.items():
             seen = self._dropped_seen.get(level, 0)

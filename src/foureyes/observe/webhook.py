@@ -29,7 +29,7 @@ from foureyes.config import WebhookConfig
 from foureyes.errors import url_origin
 from foureyes.resilience.policy import backoff
 
-__all__ = ["Outcome", "WebhookSender", "safe_url"]
+__all__ = ["Outcome", "WebhookSender"]
 
 log = logging.getLogger("foureyes.alerts")
 
@@ -50,11 +50,6 @@ class _OriginsOnly(logging.Filter):
 
 
 _HTTPX_FILTER = _OriginsOnly()
-
-
-def safe_url(url: str) -> str:
-    """``url`` as it may appear in a log: its origin only (a hook's path may be its token)."""
-    return url_origin(url)
 
 
 class _Stopped(Exception):
@@ -178,7 +173,7 @@ class WebhookSender:
             self._counts["failed"] += len(left)
         if left:
             log.warning(
-                "%d alerts not delivered to %s before close", len(left), safe_url(self.config.url)
+                "%d alerts not delivered to %s before close", len(left), url_origin(self.config.url)
             )
         for key in left:
             self._tell(key, "failed")
@@ -213,7 +208,7 @@ class WebhookSender:
             sleep=self._sleep,
             reraise=True,
         )
-        url = safe_url(self.config.url)
+        url = url_origin(self.config.url)
         try:
             retrying(self._post, client, payload)
         except _Stopped:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import time
 from collections.abc import AsyncGenerator, Callable
 from pathlib import Path
@@ -23,6 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
+from foureyes.observe.alerts import ALERTS_FILE, parse_records, still_firing
 from foureyes.sinks.reader import StoreReader
 
 __all__ = ["Details", "add_dashboard", "read_alerts"]
@@ -52,22 +54,18 @@ def add_dashboard(
     router = APIRouter()
     streams = _Slots(MAX_STREAMS)
 
+    ended: dict[str, Any] = {}  # health of a run not running here: changes only with its row
+
     def health() -> dict[str, Any]:
-        run = store.latest_run() if store.available() else None
+        try:
+            run = store.latest_run()
+        except sqlite3.Error:  # no store yet
+            run = None
         if details is not None:
             return {"run": run, "live": True, **details()}
-        summary = (store.summary() if run else None) or {}
-        return {
-            "run": run,
-            "live": False,
-            "source": {"ok": None, "uri": run["source"] if run else None}
-            | dict(summary.get("source_health") or {}),
-            "readers": summary.get("readers") or {},
-            "pipeline": {
-                "samples": summary.get("frames_sampled"),
-                "degradation": summary.get("degradation"),
-            },
-        }
+        if ended.get("run") != run or "health" not in ended:
+            ended.update(run=run, health=_ended_health(store, run))
+        return dict(ended["health"])
 
     def snapshot() -> dict[str, Any]:
         ready = store.available()
@@ -133,6 +131,22 @@ def add_dashboard(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
 
+def _ended_health(store: StoreReader, run: dict[str, Any] | None) -> dict[str, Any]:
+    """The health of a run no pipeline here is running: what its summary says."""
+    summary = (store.summary() if run else None) or {}
+    return {
+        "run": run,
+        "live": False,
+        "source": {"ok": None, "uri": run["source"] if run else None}
+        | dict(summary.get("source_health") or {}),
+        "readers": summary.get("readers") or {},
+        "pipeline": {
+            "samples": summary.get("frames_sampled"),
+            "degradation": summary.get("degradation"),
+        },
+    }
+
+
 async def _feed(
     request: Request,
     store: StoreReader,
@@ -142,26 +156,33 @@ async def _feed(
     clock: Callable[[], float],
 ) -> AsyncGenerator[str, None]:
     cursor = await run_in_threadpool(lambda: store.cursor() if store.available() else (0, 0))
-    yield _message("snapshot", await run_in_threadpool(snapshot))
-    alerts_seen = _size(folder / "alerts.jsonl")
+    first = await run_in_threadpool(snapshot)
+    yield _message("snapshot", first)
+    alerts_seen = _size(folder / ALERTS_FILE)
     last_health = last_beat = clock()
+    sent_health = _message("health", first["health"])
     while not await request.is_disconnected():
         await asyncio.sleep(POLL_SECONDS)
-        if await run_in_threadpool(store.available):
+        try:
             readings, events, cursor = await run_in_threadpool(store.since, cursor)
-            if readings:
-                yield _message("readings", readings)
-                yield _message("meters", await run_in_threadpool(store.meters))
-            if events:
-                yield _message("events", events)
-        size = _size(folder / "alerts.jsonl")
+        except sqlite3.Error:  # no store yet, or busy: next second
+            readings, events = [], []
+        if readings:
+            yield _message("readings", readings)
+            yield _message("meters", await run_in_threadpool(store.meters))
+        if events:
+            yield _message("events", events)
+        size = _size(folder / ALERTS_FILE)
         if size != alerts_seen:
             alerts_seen = size
             yield _message("alerts", await run_in_threadpool(read_alerts, folder))
         now = clock()
         if now - last_health >= HEALTH_EVERY:
-            last_health = last_beat = now
-            yield _message("health", await run_in_threadpool(health))
+            last_health = now
+            message = _message("health", await run_in_threadpool(health))
+            if message != sent_health:  # a finished run's health stays as it was
+                sent_health, last_beat = message, now
+                yield message
         elif now - last_beat >= HEARTBEAT_EVERY:
             last_beat = now
             yield ": keep-alive\n\n"
@@ -216,9 +237,8 @@ def _evidence_path(folder: Path, evidence: object) -> Path | None:
 
 
 def read_alerts(folder: Path) -> dict[str, Any]:
-    """The newest alert records and those still firing: for each rule the last record
-    counts, and a reset alert (a one-off) never stays firing."""
-    path = folder / "alerts.jsonl"
+    """The newest alert records (from the file's tail), and those still firing."""
+    path = folder / ALERTS_FILE
     try:
         with path.open("rb") as f:
             f.seek(0, 2)
@@ -226,16 +246,5 @@ def read_alerts(folder: Path) -> dict[str, Any]:
             lines = f.read().splitlines()[-ALERT_LINES:]
     except OSError:
         return {"active": [], "recent": []}
-    records = []
-    for line in lines:
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue  # the first line of the tail, cut mid-way, or a line being written
-        if isinstance(record, dict):
-            records.append(record)
-    last: dict[str, dict[str, Any]] = {}
-    for record in records:
-        last[str(record.get("rule"))] = record
-    active = [r for r in last.values() if r.get("status") == "firing" and r.get("type") != "reset"]
-    return {"active": active, "recent": records[::-1][:50]}
+    records = parse_records(lines)
+    return {"active": still_firing(records), "recent": records[::-1][:50]}
