@@ -204,12 +204,12 @@ def soak_reader(clip: DemoVideo, rounds: int, rng: random.Random, work: Path) ->
         return made[-1]
 
     register_reader("chaos", factory)
+    want = {(r.frame, r.meter): r.value for r in reference}
     for _ in range(rounds):
         got, longest = _readings(load_config(path))
         tally.runs += 1
         tally.faults += sum(c.faults for c in made)
         made.clear()
-        want = {(r.frame, r.meter): r.value for r in reference}
         have = {(r.frame, r.meter): r.value for r in got}
         tally.readings_lost += len(want.keys() - have.keys())
         tally.readings_changed += sum(have[k] != v for k, v in want.items() if k in have)

@@ -1,7 +1,7 @@
 """What one span costs the reading thread, with tracing off and on.
 
 Times ``--spans`` ``with tracer.span(...)`` enter/exit pairs on one thread, bare and with
-the attributes a read span carries (three at call time, one ``set`` after), for the
+the attributes a read span carries (two at call time, one ``set`` after), for the
 no-op tracer, a tracer exporting to an OTLP/HTTP receiver in this process, and one
 exporting to a closed port. Spans are timed in chunks of 1,000: the median chunk is the
 caller's cost, the mean also carries the export thread's encoding competing for the GIL
@@ -58,7 +58,7 @@ def bare(tracer: Tracer, n: int) -> None:
 
 def attributed(tracer: Tracer, n: int) -> None:
     for i in range(n):
-        with tracer.span("foureyes.read", meter="grand", reader="rapid", frame=i) as span:
+        with tracer.span("foureyes.read", reader="default", crops=i) as span:
             span.set("outcome", "ok")
 
 

@@ -8,13 +8,8 @@ preallocated objects and the OpenTelemetry SDK is never imported, so call sites 
 bounded batch queue drops spans rather than block the reading thread, and whose export
 failures are at most a rate-limited warning: a lost span must never cost a reading.
 
-Spans nest through OpenTelemetry's context, which is per thread. A reader call run on a
-worker thread takes ``parent=tracer.current()``, read on the thread that submitted it::
-
-    with tracer.span("foureyes.sample", frame=i) as sample:
-        parent = tracer.current()
-        value = pool.submit(read, crop, parent).result()   # read opens span(..., parent=parent)
-        sample.set("outcome", "ok")
+Spans nest through OpenTelemetry's context, which is per thread: a span is opened on the
+thread that waits for the work (a reader call's timeout worker runs inside its span).
 """
 
 from __future__ import annotations
@@ -30,7 +25,6 @@ from typing import TYPE_CHECKING
 from foureyes.errors import redact_url
 
 if TYPE_CHECKING:
-    from opentelemetry.context import Context
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.trace import Span as OtelSpan
@@ -73,19 +67,13 @@ class Tracer:
         """Whether spans are recorded: not when off, nor once closed."""
         return False
 
-    def span(
-        self, name: str, *, parent: Context | None = None, **attributes: AttributeValue
-    ) -> AbstractContextManager[Span]:
-        """A span around a ``with`` block, child of ``parent`` or of this thread's open span.
+    def span(self, name: str, **attributes: AttributeValue) -> AbstractContextManager[Span]:
+        """A span around a ``with`` block, child of this thread's open span.
 
         An exception escaping the block marks the span failed and still propagates. ``None``
         attribute values are left out, so optional facts can be passed unconditionally.
         """
         return _NOOP_CONTEXT
-
-    def current(self) -> Context | None:
-        """This thread's open span, opaque, for a span opened on another thread."""
-        return None
 
     def close(self, timeout: float = 5.0) -> None:
         """Send what is queued, waiting at most ``timeout`` seconds; later spans are dropped."""
@@ -125,24 +113,15 @@ class _ExportingTracer(Tracer):
     def enabled(self) -> bool:
         return not self._closed
 
-    def span(
-        self, name: str, *, parent: Context | None = None, **attributes: AttributeValue
-    ) -> AbstractContextManager[Span]:
-        return _NOOP_CONTEXT if self._closed else self._open(name, parent, attributes)
+    def span(self, name: str, **attributes: AttributeValue) -> AbstractContextManager[Span]:
+        return _NOOP_CONTEXT if self._closed else self._open(name, attributes)
 
     @contextmanager
-    def _open(
-        self, name: str, parent: Context | None, attributes: dict[str, AttributeValue]
-    ) -> Iterator[Span]:
+    def _open(self, name: str, attributes: dict[str, AttributeValue]) -> Iterator[Span]:
         attrs = {k: v for k, v in attributes.items() if v is not None}
         # The SDK records an escaping exception, sets status ERROR, and re-raises it.
-        with self._tracer.start_as_current_span(name, context=parent, attributes=attrs) as span:
+        with self._tracer.start_as_current_span(name, attributes=attrs) as span:
             yield _LiveSpan(span)
-
-    def current(self) -> Context | None:
-        from opentelemetry import context
-
-        return context.get_current()
 
     def close(self, timeout: float = 5.0) -> None:
         with self._lock:
