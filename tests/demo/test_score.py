@@ -145,3 +145,26 @@ def test_missing_files_and_bad_lines_name_the_file(
     (run / "readings.jsonl").write_text('{"frame": 99999, "meter": "grand", "value": 1}\n')
     with pytest.raises(ValueError, match="not in"):
         score(run, truth)
+
+
+def test_windows_split_the_score_by_stream_time(
+    tmp_path: Path, truth: Path, write_jsonl: Writer
+) -> None:
+    """score_windows() gives each 10 s of stream its own score, and together they are
+    the whole run's: a long run's decay shows in its late windows."""
+    from foureyes.demo.score import MeterScore, score_windows
+
+    readings, events = _perfect(truth)
+    late = next(r for r in readings if r["ts"] >= 20 and r["value"] is not None)
+    late["value"] += 1.0  # one wrong value, in the third window
+    run = _run(tmp_path, write_jsonl, readings, events)
+    windows = score_windows(run, truth, 10.0)
+    whole = score(run, truth)
+    assert set(windows) == set(whole.meters)
+    for meter, ws in windows.items():
+        assert len(ws) == 3
+        assert sum(ws, MeterScore()) == whole.meters[meter]
+    wrong = [(m, k) for m, ws in windows.items() for k, w in enumerate(ws) if w.wrong]
+    assert wrong == [(late["meter"], 2)]
+    with pytest.raises(ValueError, match="positive"):
+        score_windows(run, truth, 0)

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["EventScore", "MeterScore", "Score", "score"]
+__all__ = ["EventScore", "MeterScore", "Score", "score", "score_windows"]
 
 MATCH_SECONDS = 10.0
 
@@ -157,27 +157,38 @@ def _cents(value: Any, where: str) -> int | None:
     return round(value * 100)
 
 
-def score(run_dir: Path, truth_dir: Path) -> Score:
-    """Score ``run_dir``'s readings.jsonl and events.jsonl against ``truth_dir``'s truth."""
+_Truth = dict[tuple[int, str], tuple[set[int], bool, float]]  # values, visible, ts
+
+
+def _load_truth(truth_dir: Path) -> tuple[_Truth, float]:
     truth_path = truth_dir / "truth.jsonl"
-    truth: dict[tuple[int, str], tuple[set[int], bool]] = {}
+    truth: _Truth = {}
     fps = 0.0
     for row in _read_jsonl(truth_path, ("frame", "ts", "meter", "value", "alt", "visible")):
         values = {round(v * 100) for v in [row["value"], *row["alt"]]}
-        truth[(row["frame"], row["meter"])] = (values, bool(row["visible"]))
+        truth[(row["frame"], row["meter"])] = (values, bool(row["visible"]), float(row["ts"]))
         if row["frame"] > 0 and row["ts"] > 0:
             fps = row["frame"] / row["ts"]
+    return truth, fps
+
+
+def _tally(
+    run_dir: Path, truth_dir: Path, truth: _Truth, bucket: float | None
+) -> dict[tuple[str, int], Counter[str]]:
+    """Counts per (meter, time bucket) of the readings against the truth (one bucket,
+    0, when ``bucket`` is None)."""
     readings_path = run_dir / "readings.jsonl"
-    per_meter: dict[str, MeterScore] = {}
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    counts: dict[tuple[str, int], Counter[str]] = defaultdict(Counter)
     for n, row in enumerate(_read_jsonl(readings_path, ("frame", "meter", "value")), start=1):
         where = f"{readings_path}:{n}"
         key = (row["frame"], row["meter"])
         if key not in truth:
-            raise ValueError(f"{where}: frame {key[0]} of meter {key[1]!r} is not in {truth_path}")
-        values, visible = truth[key]
+            raise ValueError(
+                f"{where}: frame {key[0]} of meter {key[1]!r} is not in {truth_dir}/truth.jsonl"
+            )
+        values, visible, ts = truth[key]
         cents = _cents(row["value"], where)
-        c = counts[row["meter"]]
+        c = counts[(row["meter"], int(ts // bucket) if bucket else 0)]
         c["samples"] += 1
         c["visible"] += visible
         settled = visible and len(values) == 1
@@ -189,17 +200,43 @@ def score(run_dir: Path, truth_dir: Path) -> Score:
             c["settled_correct"] += settled
         else:
             c["wrong"] += 1
-    for meter in dict.fromkeys(m for _, m in truth):  # board order, as in the truth
-        c = counts[meter]
-        per_meter[meter] = MeterScore(
-            c["samples"],
-            c["visible"],
-            c["correct"],
-            c["wrong"],
-            c["nulls"],
-            c["settled"],
-            c["settled_correct"],
-        )
+    return counts
+
+
+def _meter_score(c: Counter[str]) -> MeterScore:
+    return MeterScore(
+        c["samples"],
+        c["visible"],
+        c["correct"],
+        c["wrong"],
+        c["nulls"],
+        c["settled"],
+        c["settled_correct"],
+    )
+
+
+def score_windows(run_dir: Path, truth_dir: Path, seconds: float) -> dict[str, list[MeterScore]]:
+    """Per meter, the score of each consecutive ``seconds`` of stream time: whether a long
+    run holds its accuracy or decays."""
+    if seconds <= 0:
+        raise ValueError(f"window must be positive, got {seconds}")
+    truth, _ = _load_truth(truth_dir)
+    counts = _tally(run_dir, truth_dir, truth, seconds)
+    out: dict[str, list[MeterScore]] = {}
+    for meter in dict.fromkeys(m for _, m in truth):
+        last = max((k for m, k in counts if m == meter), default=-1)
+        out[meter] = [_meter_score(counts.get((meter, k), Counter())) for k in range(last + 1)]
+    return out
+
+
+def score(run_dir: Path, truth_dir: Path) -> Score:
+    """Score ``run_dir``'s readings.jsonl and events.jsonl against ``truth_dir``'s truth."""
+    truth, fps = _load_truth(truth_dir)
+    counts = _tally(run_dir, truth_dir, truth, None)
+    per_meter = {  # board order, as in the truth
+        meter: _meter_score(counts.get((meter, 0), Counter()))
+        for meter in dict.fromkeys(m for _, m in truth)
+    }
     overall = sum(per_meter.values(), MeterScore())
 
     true_events = _read_jsonl(truth_dir / "truth_events.jsonl", ("frame", "meter", "type"))
