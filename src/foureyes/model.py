@@ -141,12 +141,21 @@ class RawRead:
 
     @property
     def stray(self) -> bool:
-        """Whether the model's own reading has a glyph the constrained one replaced: there
-        it saw something no meter shows (a digit half rolled, the edge of a popup), so the
-        constrained character is a guess however likely it scores among meter glyphs."""
+        """Whether the model's own reading has a glyph the constrained one replaced within
+        the number (from its first digit to its last): there it saw something no meter
+        shows (a digit half rolled, the edge of a popup), so the constrained character is
+        a guess however likely it scores among meter glyphs. Outside the number, a glyph
+        read otherwise (a "£" as "f") changes no digit, so it is no doubt about the value."""
         if self.constrained is None:
             return False
-        return self.text.replace(" ", "") != self.constrained.replace(" ", "")
+        raw, con = self.text.replace(" ", ""), self.constrained.replace(" ", "")
+        if raw == con:
+            return False
+        digits = [i for i, ch in enumerate(con) if ch.isdigit()]
+        if len(raw) != len(con) or not digits:
+            return True
+        first, last = digits[0], digits[-1] + 1
+        return raw[first:last] != con[first:last]
 
     @property
     def value_text(self) -> str:

@@ -140,6 +140,10 @@ def test_agreement(mine: str, probs: list[float], theirs: str, prefix: bool, agr
         ("$24.8÷", "$24.85", True),  # a half-rolled digit read as a symbol
         ("$ 981.69", "$981.69", False),  # spaces do not count
         ("$98.10", None, False),  # a reader without a constrained reading
+        ("f1,250.00", "£1,250.00", False),  # a sign read as a letter changes no digit
+        ("1,250.00e", "1,250.00€", False),  # nor after the number
+        ("l1,250.00", "11,250.00", True),  # a leading digit read as a letter does
+        ("£12.5", "£12.50", True),  # the model saw fewer glyphs: nothing lines up
     ],
 )
 def test_stray_glyph(text: str, constrained: str | None, stray: bool) -> None:
