@@ -49,3 +49,40 @@ def test_weakest_counts_digits_only() -> None:
     assert d.text == "1 2.5"
     assert d.weakest == pytest.approx(0.97)
     assert d.variants(below=0.9) == []
+
+
+LABELLED = ["blank", "1", "2", "5", ".", "$", "G", "R", "A", "N", "D", "O", " "]
+
+
+def labelled(*rows: dict[str, float]) -> np.ndarray:
+    out = np.zeros((len(rows), len(LABELLED)), np.float32)
+    for t, row in enumerate(rows):
+        for ch, p in row.items():
+            out[t, LABELLED.index(ch)] = p
+        out[t, 0] += 1.0 - out[t].sum()
+    return out
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("GRAND $12.5", "$12.5"),  # a label before the number is set aside
+        ("$12.5 GRAND", "$12.5"),  # and after it
+        ("O.5", "O.5"),  # one letter may be a misread digit: it stays
+        ("125", "125"),  # nothing to set aside
+        ("GRAND", "GRAND"),  # only a word: nothing is left to read, so nothing is cut
+    ],
+)
+def test_a_word_at_either_end_is_not_part_of_the_value(text: str, kept: str) -> None:
+    """A region drawn around a meter's label and its number reads the number alone, and
+    the restricted reading loses the label's steps too (not letters turned into digits)."""
+    from foureyes.readers.ctc import label_span
+
+    probs = labelled(*({ch: 0.97} if ch != " " else {" ": 0.9} for ch in text))
+    raw = greedy_decode(probs, LABELLED)
+    assert raw.text == text
+    start, stop = label_span(raw, len(probs))
+    assert raw.within(start, stop).text.strip() == kept
+    con = greedy_decode(probs, LABELLED, alphabet_indices(LABELLED, "125.$ "))
+    if kept != text:
+        assert con.within(start, stop).text.strip() == kept

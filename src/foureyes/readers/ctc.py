@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Decoded", "alphabet_indices", "greedy_decode"]
+__all__ = ["Decoded", "alphabet_indices", "greedy_decode", "label_span"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,17 @@ class Decoded:
     text: str
     probs: tuple[float, ...]
     runner_up: tuple[str, ...] = ()  # per character: the second choice ("" for none)
+    steps: tuple[int, ...] = ()  # per character: the first time step it was seen at
+
+    def within(self, start: int, stop: int) -> Decoded:
+        """Only the characters seen at time steps ``start`` to ``stop`` (excluded)."""
+        keep = [i for i, t in enumerate(self.steps) if start <= t < stop]
+        return Decoded(
+            "".join(self.text[i] for i in keep),
+            tuple(self.probs[i] for i in keep),
+            tuple(self.runner_up[i] for i in keep) if self.runner_up else (),
+            tuple(self.steps[i] for i in keep),
+        )
 
     @property
     def confidence(self) -> float:
@@ -101,12 +112,13 @@ def greedy_decode(
     text: list[str] = []
     out: list[float] = []
     alt: list[str] = []
+    at: list[int] = []
 
     def char(k: int) -> str:
         return charset[k if columns is None else int(columns[k])] if k else ""
 
     prev = 0
-    for k, pk, s in zip(best.tolist(), p.tolist(), second.tolist(), strict=True):
+    for t, (k, pk, s) in enumerate(zip(best.tolist(), p.tolist(), second.tolist(), strict=True)):
         if k != 0:
             if k == prev:
                 if pk > out[-1]:
@@ -115,5 +127,27 @@ def greedy_decode(
                 text.append(char(k))
                 out.append(pk)
                 alt.append(char(s))
+                at.append(t)
         prev = k
-    return Decoded("".join(text), tuple(out), tuple(alt))
+    return Decoded("".join(text), tuple(out), tuple(alt), tuple(at))
+
+
+def label_span(raw: Decoded, steps: int) -> tuple[int, int]:
+    """The time steps of ``raw`` (an unrestricted reading) left once a word at either
+    end is set aside: a region drawn around "GRAND $1,234.56" holds a label that is not
+    part of the value. A word is a run of at least two letters; one letter alone stays,
+    since it may be a digit misread ("O" for 0, "l" for 1)."""
+    text = raw.text
+    start, stop = 0, steps
+    lead = len(text) - len(text.lstrip())
+    i = lead
+    while i < len(text) and text[i].isalpha():
+        i += 1
+    if i - lead >= 2 and i < len(text):
+        start = raw.steps[i]
+    j = len(text)
+    while j > 0 and text[j - 1].isalpha():
+        j -= 1
+    if len(text) - j >= 2 and j > 0:
+        stop = raw.steps[j]
+    return start, stop

@@ -18,7 +18,7 @@ import numpy as np
 
 from foureyes.errors import ReaderError
 from foureyes.model import Image, RawRead
-from foureyes.readers.ctc import alphabet_indices, greedy_decode
+from foureyes.readers.ctc import alphabet_indices, greedy_decode, label_span
 
 __all__ = ["METER_ALPHABET", "RapidOCRReader"]
 
@@ -95,6 +95,9 @@ class RapidOCRReader:
         for line in probs:
             raw = greedy_decode(line, self._charset)
             con = greedy_decode(line, self._charset, self._columns) if self._alphabet else raw
+            start, stop = label_span(raw, len(line))
+            if (start, stop) != (0, len(line)):
+                raw, con = raw.within(start, stop), con.within(start, stop)
             out.append(
                 RawRead(
                     text=raw.text,
