@@ -170,11 +170,24 @@ class DegradeConfig(BaseModel):
 class TrackingConfig(BaseModel):
     model_config = _STRICT
 
-    lookahead: int = Field(default=3, ge=1, le=20)
+    # In seconds of stream time, so that a meter is judged alike at any sampling rate.
+    lookahead_seconds: float = Field(default=1.5, gt=0, le=30)
     second_look: bool = True
     second_look_seconds: float = Field(default=1.0, gt=0, le=10)
     history: int = Field(default=4, ge=1, le=50)
-    max_pending: int = Field(default=40, ge=4, le=1000)
+    max_pending_seconds: float = Field(default=20.0, ge=2, le=600)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for old in ("lookahead", "max_pending"):
+                if old in data:
+                    raise ValueError(
+                        f"tracking.{old} counted samples and is now {old}_seconds (stream "
+                        "seconds, the same at any sampling rate): rename it"
+                    )
+        return data
 
 
 class WebhookConfig(BaseModel):

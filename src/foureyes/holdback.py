@@ -36,9 +36,12 @@ class Aligner:
 
 
 class Evidence:
-    """Keeps the recent crops so an event can be saved with the pixels that prove it."""
+    """Keeps the crops of the samples no tracker has decided yet, so an event can be saved
+    with the pixels that prove it. An event is dated at an undecided sample, so once every
+    tracker has decided a frame its crops can go: what is kept follows the trackers' lag
+    (seconds of samples, whatever the rate), bounded by ``keep`` frames."""
 
-    def __init__(self, folder: Path | None, keep: int) -> None:
+    def __init__(self, folder: Path | None, keep: int = 4096) -> None:
         self.folder = folder
         self._crops: dict[int, dict[str, Image]] = {}
         self._order: deque[int] = deque()
@@ -50,6 +53,11 @@ class Evidence:
         self._crops[frame] = crops
         self._order.append(frame)
         while len(self._order) > self._keep:
+            self._crops.pop(self._order.popleft(), None)
+
+    def release(self, before: int) -> None:
+        """Forget the crops of frames before ``before`` (every tracker decided them)."""
+        while self._order and self._order[0] < before:
             self._crops.pop(self._order.popleft(), None)
 
     def attach(self, event: Event) -> Event:

@@ -137,8 +137,7 @@ class Pipeline:
             for name, m in config.meters.items()
         }
         self._trackers = {name: MeterTracker(name, self._settings(name)) for name in self.meters}
-        t = config.tracking
-        self._evidence = Evidence(evidence_dir, keep=t.max_pending + t.lookahead + 4)
+        self._evidence = Evidence(evidence_dir)
         self._dense = False
         self._chooser = PreparationChooser(self.meters)
         self._palettes = {name: Palette() for name in self.meters}
@@ -163,9 +162,9 @@ class Pipeline:
             reset_min_drop=m.reset_min_drop,
             confirm_samples=ev.reset_confirm_samples,
             confirm_seconds=ev.reset_confirm_seconds,
-            lookahead=tr.lookahead,
+            lookahead=tr.lookahead_seconds,
             history=tr.history,
-            max_pending=tr.max_pending,
+            max_pending=tr.max_pending_seconds,
             thresholds=tuple(sorted(ev.thresholds.get(name, ()))),
             reset_to=tuple(m.reset_to),
         )
@@ -289,6 +288,10 @@ class Pipeline:
         if set(state.trackers) != set(self.meters):
             raise ValueError("the checkpoint's meters differ from the config's")
         self._trackers = dict(state.trackers)
+        for name, tracker in self._trackers.items():
+            # the config's settings, not the pickled ones: a resume requires the same
+            # config, and a checkpoint from an older FourEyes counted some in samples
+            tracker.s = self._settings(name)
         self._chooser = state.chooser
         self._palettes = dict(state.palettes)
         self._looks = SecondLooks(self.meters, self._chooser, self._palettes, self._parse)
@@ -352,6 +355,7 @@ class Pipeline:
             if seen <= done:
                 crops = {name: cut.cut(item.frame.image) for name, cut in self._crops.items()}
                 self._evidence.remember(item.frame.index, crops)
+                self._release_evidence(item.frame.index + 1)
                 self._monitor.observe(item.frame)  # its events were committed before
                 continue
             degrade = self._degrade
@@ -535,9 +539,15 @@ class Pipeline:
             aligner.add(r)
             events += e
         self._evidence.remember(frame.index, crops)
+        attached = tuple(self._evidence.attach(e) for e in events)
+        self._release_evidence(frame.index + 1)
         t3 = clock()
         times.crop += t1 - t0
         times.read += t2 - t1
         times.track += t3 - t2
         times.samples += 1
-        return Batch(tuple(aligner.ready()), tuple(self._evidence.attach(e) for e in events))
+        return Batch(tuple(aligner.ready()), attached)
+
+    def _release_evidence(self, newest: int) -> None:
+        undecided = [u for t in self._trackers.values() if (u := t.undecided) is not None]
+        self._evidence.release(min(undecided, default=newest))

@@ -199,7 +199,7 @@ def test_low_confidence_reads_are_not_trusted() -> None:
 
 def test_output_is_bounded_by_max_pending() -> None:
     """A long covered stretch cannot hold readings back without bound."""
-    tracker = MeterTracker("m", TrackerSettings(max_pending=6))
+    tracker = MeterTracker("m", TrackerSettings(max_pending=3.0))  # 6 samples at 2 a second
     out = []
     for obs in observations(["$1.00", "$1.01", "$1.02", "$1.03"] + ["X"] * 30):
         out += tracker.update(obs)[0]
@@ -399,5 +399,52 @@ def test_a_doubtful_reading_waits_only_until_the_meter_moves_on() -> None:
             out_at = step
             (covered,) = [r for r in readings if r.frame == 30]
     # then the covered sample is out a few samples after the meter moved (step 3)
-    assert out_at is not None and out_at <= 3 + TrackerSettings().lookahead + 1
+    lookahead = round(TrackerSettings().lookahead / 0.5)  # in samples, at 2 a second
+    assert out_at is not None and out_at <= 3 + lookahead + 1
     assert covered.status is UNR and covered.value is None
+
+
+def _timeline(fps: float, seconds: float = 12.0) -> list[Observation]:
+    """One meter's reads at ``fps``: growth of a cent every 0.4 s from 100.00, a misread
+    (a 1 read as 7) for 0.1 s at 2 s, a popup over it for 3-4 s, and a reset to 20.00
+    at 7 s that persists."""
+    out = []
+    for i in range(round(seconds * fps)):
+        ts = i / fps
+        cents = 10_000 + int(ts / 0.4) if ts < 7 else 2_000 + int((ts - 7) / 0.4)
+        text = f"${cents // 100:,}.{cents % 100:02d}"
+        if 2.0 <= ts < 2.1:
+            text = "$7" + text[2:]
+        if 3.0 <= ts < 4.0:
+            text = "BONUS"
+        out.append(
+            Observation(
+                frame=round(ts * 30),
+                ts=ts,
+                text=text,
+                confidence=0.99,
+                parsed=parse_value(text, MeterKind.CURRENCY),
+            )
+        )
+    return out
+
+
+@pytest.mark.parametrize("fps", [1, 2, 5, 10, 30])
+def test_the_sampling_rate_does_not_change_the_answers(fps: float) -> None:
+    """Settings are in stream seconds, so a meter is judged alike at 1 sample a second and
+    at every frame: no wrong value, the misread rejected, every other read trusted but
+    the covered ones, and the reset found once where the lower value first shows."""
+    readings, events = run_tracker(MeterTracker("m"), _timeline(fps))
+    truth = {round(o.ts, 6): o for o in _timeline(fps)}
+    for r in readings:
+        obs = truth[round(r.ts, 6)]
+        if r.value is not None:
+            assert obs.parsed.value == r.value, (r.ts, r.value, obs.text)
+        elif not (2.0 <= r.ts < 2.1 or 3.0 <= r.ts < 4.0):
+            assert r.ts >= 12 - 1.5, f"null at {r.ts}: {r.reason}"  # only the undecided end
+    resets = [e for e in events if e.type is EventType.RESET]
+    last = max((o for o in truth.values() if o.ts < 7), key=lambda o: o.ts)
+    assert [(e.before, e.after) for e in resets] == [(last.parsed.value, 20.0)]
+    assert resets[0].ts == pytest.approx(7.0, abs=1 / fps + 1e-9)
+    glitch = [r for r in readings if 2.0 <= r.ts < 2.1]
+    assert all(r.status is REJ for r in glitch)

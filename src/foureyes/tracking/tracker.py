@@ -2,8 +2,8 @@
 
 A raw OCR read is wrong on some frames (rolling digits, popups, compression). The tracker
 never passes such a read on: it decides each sample only after it has seen ``lookahead``
-later samples, and it accepts a value only when it fits the meter's history and agrees
-with its neighbours. A read that leaves the meter's envelope (a drop, or a rise faster than
+seconds of later samples, and it accepts a value only when it fits the meter's history and
+agrees with its neighbours. A read that leaves the meter's envelope (a drop, or a rise faster than
 the meter grows) is a *level change* only if the new level persists; a persistent big drop
 is a reset. Everything here is pure logic on :class:`Observation`\\ s: no video, no model.
 """
@@ -53,9 +53,13 @@ class TrackerSettings:
     reset_min_drop: float = 0.01
     confirm_samples: int = 3
     confirm_seconds: float = 1.5
-    lookahead: int = 3
+    # Durations are in seconds of stream time, not in samples, so that a meter is judged
+    # the same at 1 sample a second and at every frame: at 30 fps, three samples are a
+    # tenth of a second of one roll, not three independent looks at the meter.
+    lookahead: float = 1.5  # later samples seen before a sample is decided (output delay)
+    neighbours: int = 3  # later samples, spread over the lookahead, a read is compared with
     history: int = 4
-    max_pending: int = 40
+    max_pending: float = 20.0  # the longest a sample waits for its decision
     thresholds: tuple[float, ...] = ()
     reset_to: tuple[float, ...] = ()  # known seed values the meter resets to
 
@@ -107,14 +111,17 @@ class _Item:
 
 Verdict = Literal["wait", "glitch", "change"]
 
+_SLACK = 0.05  # seconds: sample times are the stream's, a little off the nominal period
+_MAX_ITEMS = 4096  # undecided samples at most, whatever their span (memory stays bounded)
+
 
 class MeterTracker:
     """Judges one meter's observations in order and emits readings and events.
 
     ``update`` takes one observation and returns the readings (in sample order) and events
     that became certain; ``finish`` decides what is left at the end of the stream. Readings
-    lag the input by at least ``lookahead`` samples, more while a level change or a covered
-    stretch is being resolved, never more than ``max_pending``.
+    lag the input by at least ``lookahead`` seconds, more while a level change or a covered
+    stretch is being resolved, never more than ``max_pending`` seconds.
     """
 
     def __init__(self, meter: str, settings: TrackerSettings | None = None) -> None:
@@ -135,6 +142,12 @@ class MeterTracker:
     def value(self) -> float | None:
         """The latest trusted value."""
         return self._anchor.value if self._anchor else None
+
+    @property
+    def undecided(self) -> int | None:
+        """The frame of the oldest sample not yet decided (an event can still be dated
+        there), or None."""
+        return self._pending[0].obs.frame if self._pending else None
 
     def update(self, obs: Observation) -> tuple[list[Reading], list[Event]]:
         self._pending.append(self._candidate(obs))
@@ -173,10 +186,35 @@ class MeterTracker:
     def _strong_later(self) -> list[_Item]:
         return [f for f in list(self._pending)[1:] if f.cand is not None and not f.weak]
 
+    def _span(self) -> float:
+        """Seconds from the oldest undecided sample to the newest."""
+        return self._pending[-1].obs.ts - self._pending[0].obs.ts if self._pending else 0.0
+
+    def _overdue(self) -> bool:
+        return self._span() >= self.s.max_pending - _SLACK or len(self._pending) >= _MAX_ITEMS
+
+    def _spread(self, items: list[_Item], start: float) -> list[_Item]:
+        """Up to ``neighbours`` of ``items`` within the lookahead after ``start``, spread
+        over it: the first at or after each of its equal steps. At 2 samples a second these
+        are simply the next three; at every frame they are three moments of the next 1.5 s
+        rather than three frames of the same roll."""
+        horizon = start + self.s.lookahead + _SLACK
+        n = max(1, self.s.neighbours)
+        picked: list[_Item] = []
+        for k in range(1, n + 1):
+            target = start + self.s.lookahead * k / n - _SLACK
+            for f in items:
+                if f.obs.ts > horizon:
+                    break
+                if f.obs.ts >= target and (not picked or f.obs.ts > picked[-1].obs.ts):
+                    picked.append(f)
+                    break
+        return picked
+
     # -- the decision loop ------------------------------------------------------------
     def _drain(self, *, final: bool) -> None:
         while self._pending:
-            forced = final or len(self._pending) >= self.s.max_pending
+            forced = final or self._overdue()
             if not self._decide_front(final=forced):
                 return
 
@@ -198,7 +236,7 @@ class MeterTracker:
                 return True
             self._accept_change(item, a)
             return True
-        if not final and len(self._pending) <= self.s.lookahead:
+        if not final and self._span() < self.s.lookahead - _SLACK:
             return False
         self._judge_in_envelope(item, a)
         return True
@@ -209,8 +247,10 @@ class MeterTracker:
         when its uncertain digits taken as their runner-ups give the trusted value before:
         then it is the roll's old or new value, not a mix of both."""
         assert item.cand is not None
-        later = self._strong_later()[: self.s.lookahead]
-        if not later and not final and len(self._pending) <= self.s.max_pending // 2:
+        # the nearest certain reads: the meter may change again before a later one
+        horizon = item.obs.ts + self.s.lookahead + _SLACK
+        later = [f for f in self._strong_later() if f.obs.ts <= horizon]
+        if not later and not final and self._span() < self.s.max_pending / 2:
             return False  # wait for a certain read to compare with
         targets: dict[float, str] = {}
         if a is not None:
@@ -270,9 +310,7 @@ class MeterTracker:
             ):
                 window.append(prev)
         available = 0
-        for f in list(self._pending)[1 : 1 + self.s.lookahead]:
-            if f.cand is None or f.weak:
-                continue
+        for f in self._spread(self._strong_later(), item.obs.ts):
             fp = f.point()
             if a is not None and not consistent(a, fp, self.s.growth):
                 continue  # outside the envelope: judged on its own turn
@@ -321,7 +359,8 @@ class MeterTracker:
             if to_seed:
                 if consistent(p, lp, self.s.growth):
                     confirmed += 1
-                    if confirmed >= self.s.confirm_samples:
+                    long_enough = lp.ts - p.ts >= self.s.confirm_seconds / 2 - _SLACK
+                    if confirmed >= self.s.confirm_samples and long_enough:
                         return "change"
                 elif lp.value < p.value:
                     return "glitch"
@@ -431,7 +470,6 @@ class MeterTracker:
 
     def _collect(self, *, final: bool) -> tuple[list[Reading], list[Event]]:
         out: list[Reading] = []
-        limit = self.s.max_pending
         while self._awaiting:
             w = self._awaiting[0]
             unresolved = w.status is not Status.OK and w.status is not Status.HELD
@@ -441,7 +479,8 @@ class MeterTracker:
                 and w.segment == self._segment
                 and not getattr(w, "settled", False)  # a checkpoint from before the field
             )
-            if can_still_hold and not final and len(self._awaiting) < limit:
+            waited = self._awaiting[-1].obs.ts - w.obs.ts
+            if can_still_hold and not final and waited < self.s.max_pending - _SLACK:
                 break
             self._awaiting.popleft()
             out.append(_reading(self.meter, w))
