@@ -32,6 +32,8 @@ class Sample:
     frame: Frame
     following: list[dict[str, Image]] = field(default_factory=list)
     preceding: list[dict[str, Image]] = field(default_factory=list)  # most recent first
+    following_ts: list[float] = field(default_factory=list)  # their stream times
+    preceding_ts: list[float] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -115,8 +117,16 @@ class Feed:
             crops = {name: cut.cut(frame.image) for name, cut in self.crops.items()}
             for waiting in pending:
                 waiting.following.append(crops)
+                waiting.following_ts.append(frame.ts)
             if sampler.offer(frame.ts):
-                pending.append(Sample(frame, preceding=[c for _, c in reversed(recent)]))
+                before = list(reversed(recent))
+                pending.append(
+                    Sample(
+                        frame,
+                        preceding=[c for _, c in before],
+                        preceding_ts=[t for t, _ in before],
+                    )
+                )
             recent.append((frame.ts, crops))
         while pending:
             if not self._put(pending.popleft()):

@@ -122,9 +122,13 @@ class RawRead:
     weakest: float | None = None
     variants: tuple[str, ...] = ()  # ``constrained`` with uncertain digits swapped
     probs: tuple[float, ...] = ()  # per character of ``constrained``
+    runner_up: tuple[str, ...] = ()  # per character of ``constrained``: the second choice
 
     def agrees_with(self, other: RawRead, certain: float, *, prefix: bool = False) -> bool:
-        """Whether ``other`` shows the same characters wherever this read is certain.
+        """Whether ``other`` shows what this read saw: the same characters wherever it is
+        certain, and where it is not, its best or its runner-up digit (a digit caught
+        mid-roll shows parts of two glyphs, the one it rolls from and the one it rolls
+        to; a value whose digit is neither was not on screen).
 
         With ``prefix``, this read is ``other`` with a half-rolled digit or two lost: what
         it lost are digits (separators do not roll), and every character it kept is as
@@ -137,7 +141,11 @@ class RawRead:
             return 0 < len(theirs) - len(mine) <= 2 and _lost_digits(mine, theirs, sure)
         if len(self.probs) != len(mine) or len(mine) != len(theirs):
             return False
-        return all(a == b or p < certain for a, b, p in zip(mine, theirs, self.probs, strict=True))
+        ups = self.runner_up if len(self.runner_up) == len(mine) else ("",) * len(mine)
+        return all(
+            a == b or (p < certain and (not up or up == b))
+            for a, b, p, up in zip(mine, theirs, self.probs, ups, strict=True)
+        )
 
     @property
     def stray(self) -> bool:

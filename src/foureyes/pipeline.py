@@ -28,7 +28,7 @@ from foureyes.observe.tracing import NOOP, Tracer
 from foureyes.readers.base import Reader
 from foureyes.readers.choose import PreparationChooser
 from foureyes.readers.crop import MeterCrop
-from foureyes.readers.looks import Looks, SecondLooks, certain
+from foureyes.readers.looks import Around, Looks, SecondLooks, certain
 from foureyes.readers.occlusion import Palette
 from foureyes.readers.parse import ParseResult, parse_value
 from foureyes.readers.route import MeterReaders
@@ -486,9 +486,12 @@ class Pipeline:
             covered |= {name: self._palettes[name].covered(crops[name]) for name in results}
             if level is Level.NORMAL:  # second looks are the first work to go
                 settings = {m: t.s for m, t in self._trackers.items()}
-                looks = self._looks(
-                    readers, crops, sample.following, sample.preceding, results, covered, settings
+                around = Around(
+                    frame.ts,
+                    (sample.following, sample.preceding),
+                    (sample.following_ts, sample.preceding_ts),
                 )
+                looks = self._looks(readers, crops, around, results, covered, settings)
         except Exception as exc:  # one sample's failure must not end a week-long run
             results = self._reader_failed(frame, crops, exc)
             failed = True
@@ -530,6 +533,11 @@ class Pipeline:
                 covered=covered[name],
                 second_look=looks.after.get(name),
                 look_back=looks.before.get(name),
+                after_in=looks.after_in.get(name),
+                before_by=looks.before_by.get(name),
+                after_agrees=(name, 0) not in looks.disagree,
+                before_agrees=(name, 1) not in looks.disagree,
+                transition=looks.transition.get(name),
                 doubted=name in looks.mixed or raw.stray or (vote is not None and vote.doubted),
                 rest_hidden=name in looks.hidden,
                 reader=raw.reader,

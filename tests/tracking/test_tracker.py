@@ -448,3 +448,146 @@ def test_the_sampling_rate_does_not_change_the_answers(fps: float) -> None:
     assert resets[0].ts == pytest.approx(7.0, abs=1 / fps + 1e-9)
     glitch = [r for r in readings if 2.0 <= r.ts < 2.1]
     assert all(r.status is REJ for r in glitch)
+
+
+def _timed(middle: str, *, learnt: float | None, doubted: bool = False, **looks: object) -> list:  # type: ignore[type-arg]
+    """``weak_case`` on a meter whose changes were timed at ``learnt`` seconds by three
+    earlier motions (None: not timed yet), the middle read with its rests' distances."""
+    obs = weak_case(middle, weakest=0.99 if doubted else 0.4)
+    obs[2] = replace(obs[2], doubted=doubted, **looks)  # type: ignore[arg-type]
+    if learnt is not None:
+        for k in range(2):
+            obs[k] = replace(obs[k], transition=learnt)
+        obs[2] = replace(obs[2], transition=learnt)
+    return obs
+
+
+_BURST = {"second_look": 100.18, "look_back": 100.12}
+
+
+@pytest.mark.parametrize(
+    ("name", "middle", "learnt", "looks", "value"),
+    [
+        (
+            "one change caught mid-way: the rest after was on screen",
+            "$100.10",
+            0.3,
+            {**_BURST, "after_in": 0.15, "before_by": 0.15, "after_agrees": False},
+            100.18,
+        ),
+        (
+            "a burst: the rest after is three changes on, the rest before still showed",
+            "$100.10",
+            0.3,
+            {**_BURST, "after_in": 0.9, "before_by": 0.1, "after_agrees": False},
+            100.12,
+        ),
+        (
+            "a burst caught in its middle: neither rest was on screen, so null",
+            "$100.10",
+            0.3,
+            {
+                **_BURST,
+                "after_in": 0.6,
+                "before_by": 0.6,
+                "after_agrees": False,
+                "before_agrees": False,
+            },
+            None,
+        ),
+        (
+            "an interrupted roll: the rest after agrees with the read and came within one change",
+            "$100.1",
+            0.3,
+            {**_BURST, "after_in": 0.35, "before_by": 0.05},
+            100.18,
+        ),
+        (
+            "an agreeing rest after a long burst is still a later value",
+            "$100.10",
+            0.3,
+            {"second_look": 100.18, "after_in": 0.9},
+            None,
+        ),
+        (
+            "untimed: only rests that agree with the read may stand in",
+            "$100.10",
+            None,
+            {
+                **_BURST,
+                "after_in": 0.15,
+                "before_by": 0.15,
+                "after_agrees": False,
+                "before_agrees": False,
+            },
+            None,
+        ),
+        (
+            "untimed: an agreeing rest stands in",
+            "$100.10",
+            None,
+            {**_BURST, "after_in": 0.15, "before_by": 0.15, "before_agrees": False},
+            100.18,
+        ),
+    ],
+)
+def test_a_rest_stands_in_only_if_it_was_on_screen(
+    name: str, middle: str, learnt: float | None, looks: dict[str, object], value: float | None
+) -> None:
+    """A reading's value is what the display showed at that frame: a rest may stand in
+    for a read caught in motion only if the change that ended there had begun by the
+    sample (or the one that left it had not ended), never a value reached later."""
+    readings, _ = run_tracker(MeterTracker("m"), _timed(middle, learnt=learnt, **looks))
+    assert readings[2].value == value, (name, readings[2].reason)
+    assert all(
+        r.value in (None, 100.0, 100.05, 100.12, 100.18, 100.2, 100.22, 100.25) for r in readings
+    )
+
+
+def test_a_certain_read_in_motion_showing_neither_rest_takes_a_rest_only_on_screen() -> None:
+    """A read the model was sure of, caught moving and showing neither rest (a mix of two
+    values), is in doubt: a rest on screen at it stands in, a later one never does."""
+    on_screen = {
+        **_BURST,
+        "after_in": 0.15,
+        "before_by": 0.15,
+        "after_agrees": False,
+        "before_agrees": False,
+    }
+    readings, _ = run_tracker(
+        MeterTracker("m"), _timed("$100.10", learnt=0.3, doubted=True, **on_screen)
+    )
+    assert readings[2].value == 100.18
+    later = {**on_screen, "after_in": 0.8, "before_by": 0.8}
+    readings, _ = run_tracker(
+        MeterTracker("m"), _timed("$100.10", learnt=0.3, doubted=True, **later)
+    )
+    assert readings[2].value is None
+
+
+def test_a_look_never_replaces_a_certain_read_at_rest() -> None:
+    """A read the model was sure of and not caught moving stands, whatever a rest shows."""
+    obs = weak_case("$100.10", weakest=0.99, second_look=100.18, after_in=0.1)
+    obs[3] = replace(obs[3], text="$100.10", parsed=parse_value("$100.10", MeterKind.CURRENCY))
+    readings, _ = run_tracker(MeterTracker("m"), obs)
+    assert (readings[2].status, readings[2].value) == (OK, 100.10)
+
+
+@pytest.mark.parametrize(
+    ("durations", "timing"),
+    [
+        ([0.3, 0.3, 0.3], (0.3, 0.3)),  # one display, one change time
+        ([0.9, 0.3, 1.4, 0.3, 0.31], (0.3, 0.31)),  # bursts last longer, never shorter
+        ([0.9, 1.4, 0.6, 2.0], None),  # only bursts, no two alike: not known
+        ([0.3, 0.3], None),  # too few
+    ],
+)
+def test_a_meter_learns_how_long_its_changes_take(
+    durations: list[float], timing: tuple[float, float] | None
+) -> None:
+    """The shortest duration three motions share is one change; a burst of changes lasts
+    by however far apart they came, so bursts neither agree nor make a change look short."""
+    tracker = MeterTracker("m")
+    for k, d in enumerate(durations):
+        tracker.update(replace(observations(["$1.00"])[0], ts=k * 0.5, frame=k, transition=d))
+    assert tracker.transition == (pytest.approx(timing) if timing else None)

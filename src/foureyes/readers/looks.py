@@ -20,7 +20,7 @@ from foureyes.readers.settle import moving_throughout, settled_index
 from foureyes.tracking.rules import Point, consistent
 from foureyes.tracking.tracker import TrackerSettings
 
-__all__ = ["Looks", "SecondLooks", "certain"]
+__all__ = ["Around", "Looks", "SecondLooks", "certain"]
 
 Parse = Callable[[str, str], ParseResult]  # (meter, text) -> result
 
@@ -32,10 +32,17 @@ def certain(raw: RawRead, strong: float) -> bool:
 
 @dataclass(slots=True)
 class Looks:
-    """What the display showed at rest around a doubted sample, per meter."""
+    """What the display showed at rest around a doubted sample, per meter: the values read
+    with certainty at each rest, how far (seconds) each rest is from the sample, whether
+    it agrees with what the sample's read saw, and the motion's length from rest to rest
+    when the read showed both ends of it (one change of the display)."""
 
     after: dict[str, float] = field(default_factory=dict)
     before: dict[str, float] = field(default_factory=dict)
+    after_in: dict[str, float] = field(default_factory=dict)
+    before_by: dict[str, float] = field(default_factory=dict)
+    disagree: set[tuple[str, int]] = field(default_factory=set)  # (meter, side 0 after / 1)
+    transition: dict[str, float] = field(default_factory=dict)
     mixed: set[str] = field(default_factory=set)  # a certain read showing neither
     hidden: set[str] = field(default_factory=set)  # a popup hides the rest on one side
 
@@ -65,42 +72,65 @@ class SecondLooks:
         self,
         reader: MeterReaders,
         crops: dict[str, Image],
-        following: Sequence[dict[str, Image]],
-        preceding: Sequence[dict[str, Image]],
+        around: Around,
         results: dict[str, tuple[RawRead, ParseResult]],
         covered: dict[str, bool],
         settings: Mapping[str, TrackerSettings],
     ) -> Looks:
         """Read the display where it rested just after and just before a sample whose
         read is in doubt, when the display moved without a pause from the sample to each
-        rest: a roll caught mid-way shows its old value before and its new value after.
+        rest: a roll caught mid-way shows its old value before and its new value after,
+        unless the motion held more than one change (a burst), whose far rest the meter
+        reached only later. Which rest may stand in is the tracker's to decide, from how
+        far each is and how long this meter's changes take.
 
         In doubt is a read with an uncertain digit, one cut short, and one caught in
         motion (its pixels differ from the frames on both sides). A rest value is kept
-        when read with certainty and it agrees with the sample's read at every character
-        the model was sure of; when the sample lies inside one motion with a rest on each
-        side, both are kept if the later is a plausible step up from the earlier, even if
-        the sample's read disagrees. A multi-digit roll (…1.72 → …2.80) is read as a mix
-        of both values, often with a digit the model is sure of and wrong (…1.12, or
-        …1.70 for …1.66 → …1.78), so agreement cannot be asked, and a certain read caught
-        in motion that shows neither rest value is doubted. A rest covered by a popup is
-        not read: the motion that led to it was the popup's, and the other side's rest is
-        then all there is (``hidden``)."""
-        todo: list[tuple[str, int, Image]] = []
-        bracketed: set[str] = set()
+        when read with certainty; it *agrees* when it shows what the sample's read saw
+        (the digits it was sure of, its best or runner-up digit elsewhere). A rest covered
+        by a popup is not read: the motion that led to it was the popup's, and the other
+        side's rest is then all there is (``hidden``)."""
+        todo, looks = self._find_rests(crops, around, results, covered, settings)
+        if not todo:
+            return looks
+        reads = reader.read_for([m for m, _, _, _ in todo], [c for _, _, c, _ in todo])
+        self._reads += len(reads)
+        for (name, side, _, distance), look in zip(todo, reads, strict=True):
+            strong = settings[name].strong_char
+            parsed = self._parse(name, look.value_text)
+            if parsed.value is None or not certain(look, strong):
+                continue
+            (looks.before if side else looks.after)[name] = parsed.value
+            (looks.before_by if side else looks.after_in)[name] = distance
+            raw, first = results[name]
+            if not raw.agrees_with(look, strong, prefix=not first.ok):
+                looks.disagree.add((name, side))
+        for name in list(looks.after):
+            self._bracket(name, looks, results[name], settings[name])
+        return looks
+
+    def _find_rests(
+        self,
+        crops: dict[str, Image],
+        around: Around,
+        results: dict[str, tuple[RawRead, ParseResult]],
+        covered: dict[str, bool],
+        settings: Mapping[str, TrackerSettings],
+    ) -> tuple[list[tuple[str, int, Image, float]], Looks]:
+        """The rest crops to read, (meter, side, prepared crop, seconds from the sample)."""
+        todo: list[tuple[str, int, Image, float]] = []
         looks = Looks()
         for name in (m for m in self.meters if m in results):
             raw, parsed = results[name]
             if covered[name] or not any(c.isdigit() for c in raw.value_text):
                 continue
             uncertain = not certain(raw, settings[name].strong_char)
-            sides = [[crops[name], *(f[name] for f in frames)] for frames in (following, preceding)]
+            sides = [[crops[name], *(f[name] for f in frames)] for frames in around.frames]
             in_motion = all(moving_throughout(seq, 1) for seq in sides)
             if parsed.ok and not uncertain and not in_motion:
                 continue
             prepare = self._chooser.preparation(name)
-            rests = 0
-            hidden = 0
+            rests = hidden = 0
             for side, seq in enumerate(sides):
                 k = settled_index(seq)
                 if k is None or not moving_throughout(seq, k):
@@ -108,35 +138,46 @@ class SecondLooks:
                 if self._palettes[name].covered(seq[k]):
                     hidden += 1  # the motion was a popup's arrival or departure
                     continue
-                todo.append((name, side, prepare(seq[k])))
+                distance = abs(around.times[side][k - 1] - around.ts) if k else 0.0
+                todo.append((name, side, prepare(seq[k]), distance))
                 rests += 1
-            if rests == 2:
-                bracketed.add(name)
-            elif rests == 1 and hidden == 1:
+            if rests == 1 and hidden == 1:
                 looks.hidden.add(name)
-        if not todo:
-            return looks
-        reads = reader.read_for([m for m, _, _ in todo], [crop for _, _, crop in todo])
-        self._reads += len(reads)
-        rest: tuple[dict[str, float], dict[str, float]] = ({}, {})
-        for (name, side, _), look in zip(todo, reads, strict=True):
-            strong = settings[name].strong_char
-            parsed = self._parse(name, look.value_text)
-            if parsed.value is None or not certain(look, strong):
-                continue
-            rest[side][name] = parsed.value
-            raw, first = results[name]
-            if raw.agrees_with(look, strong, prefix=not first.ok):
-                (looks.before if side else looks.after)[name] = parsed.value
-        for name in bracketed:
-            hi, lo = rest[0].get(name), rest[1].get(name)
-            if lo is None or hi is None or not _one_step(settings[name], lo, hi):
-                continue
-            looks.before[name], looks.after[name] = lo, hi
-            first = results[name][1]
-            if first.ok and first.value not in (lo, hi):
-                looks.mixed.add(name)
-        return looks
+        return todo, looks
+
+    def _bracket(
+        self,
+        name: str,
+        looks: Looks,
+        result: tuple[RawRead, ParseResult],
+        settings: TrackerSettings,
+    ) -> None:
+        """Rests on both sides: drop both unless the later is a step the meter can make
+        from the earlier; note a certain read that shows neither (a mix of two values,
+        often with a digit the model is sure of and wrong: …1.72 → …2.80 read as …1.12),
+        and time the motion from rest to rest (one change of the display, or several in a
+        burst: the tracker tells them apart)."""
+        hi, lo = looks.after.get(name), looks.before.get(name)
+        if lo is None or hi is None:
+            return
+        if not _one_step(settings, lo, hi):
+            for side in (looks.after, looks.before, looks.after_in, looks.before_by):
+                side.pop(name, None)
+            return
+        first = result[1]
+        if first.ok and first.value not in (lo, hi):
+            looks.mixed.add(name)
+        looks.transition[name] = looks.after_in[name] + looks.before_by[name]
+
+
+@dataclass(frozen=True, slots=True)
+class Around:
+    """The meter crops of the frames after and before a sample (most recent first) and
+    their stream times, with the sample's own time."""
+
+    ts: float
+    frames: tuple[Sequence[dict[str, Image]], Sequence[dict[str, Image]]]
+    times: tuple[Sequence[float], Sequence[float]]
 
 
 def _one_step(settings: TrackerSettings, old: float, new: float) -> bool:

@@ -107,6 +107,7 @@ class RapidOCRReader:
                     weakest=con.weakest,
                     variants=tuple(con.variants(self._uncertain)),
                     probs=con.probs,
+                    runner_up=con.runner_up,
                 )
             )
         return out

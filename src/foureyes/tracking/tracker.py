@@ -43,6 +43,17 @@ class Observation:
     rest_hidden: bool = False
     reader: str = ""  # which reader of the meter's chain served the read
     note: str = ""  # said in the reading's reason whatever the verdict (captures' votes)
+    # Seconds from the sample to the rest after it, and from the rest before it to the
+    # sample, when the frames around it were seen (None: a look without its timing).
+    after_in: float | None = None
+    before_by: float | None = None
+    # Whether each rest shows what the read saw: the digits it was sure of, and its best
+    # or runner-up digit where it was not.
+    after_agrees: bool = True
+    before_agrees: bool = True
+    # Rest to rest, in seconds, of the motion the sample was caught in: one change of the
+    # display (how long this meter's changes take) or several in a burst.
+    transition: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +114,8 @@ class _Item:
     ambiguous: bool = False
     weak: bool = False  # a character is uncertain: trusted only if a neighbour agrees
     settled: bool = False  # a later trusted value differs from prev_ok: no longer waits
+    after: float | None = None  # the rest after the sample, if it was on screen at it
+    before: float | None = None  # the rest before, likewise
 
     def point(self) -> Point:
         assert self.cand is not None
@@ -112,6 +125,7 @@ class _Item:
 Verdict = Literal["wait", "glitch", "change"]
 
 _SLACK = 0.05  # seconds: sample times are the stream's, a little off the nominal period
+_SAME_TIME = 0.04  # seconds: motions this close in length are one display's one change
 _MAX_ITEMS = 4096  # undecided samples at most, whatever their span (memory stays bounded)
 
 
@@ -136,6 +150,7 @@ class MeterTracker:
         # Seed values: a progressive meter resets to the same value every time, so a drop
         # to one is a reset even when the meter soon grows back past its old value.
         self._seeds: deque[float] = deque(self.s.reset_to, maxlen=max(8, len(self.s.reset_to)))
+        self._transitions: deque[float] = deque(maxlen=16)
 
     # -- public ---------------------------------------------------------------------
     @property
@@ -149,7 +164,23 @@ class MeterTracker:
         there), or None."""
         return self._pending[0].obs.frame if self._pending else None
 
+    @property
+    def transition(self) -> tuple[float, float] | None:
+        """How long one change of this meter's display takes, in seconds (shortest and
+        longest), once it is known: the shortest duration that at least three of the last
+        sixteen motions from rest to rest share. A display changes in the same time every
+        time; a burst of changes lasts longer, and by however far apart they came, so
+        bursts rarely agree with each other and never make a change look shorter."""
+        xs = sorted(self._transitions)
+        for i, d in enumerate(xs):
+            near = [x for x in xs[i:] if x - d <= max(_SAME_TIME, 0.1 * d)]
+            if len(near) >= 3:
+                return d, near[-1]
+        return None
+
     def update(self, obs: Observation) -> tuple[list[Reading], list[Event]]:
+        if obs.transition is not None:
+            self._transitions.append(obs.transition)
         self._pending.append(self._candidate(obs))
         self._drain(final=False)
         return self._collect(final=False)
@@ -159,29 +190,55 @@ class MeterTracker:
         return self._collect(final=True)
 
     # -- candidates -----------------------------------------------------------------
+    def _on_screen(self, value: float | None, distance: float | None, agrees: bool) -> bool:
+        """Whether a rest's value was on screen at the sample, the value the display rolled
+        from or to there, and never one the meter reached only later.
+
+        Once the meter's changes are timed, a rest within the shortest of them (the lower
+        quartile) was: the change that ended there had begun by the sample, or the one
+        that left it had not ended. Beyond that, a rest must also show what the read saw
+        (``agrees``) and lie within one change and a quarter: a longer motion is several
+        changes in a burst, and its far rest is a later value. Untimed, agreement alone."""
+        if value is None:
+            return False
+        timing = self.transition
+        if timing is None or distance is None:
+            return agrees
+        shortest, longest = timing
+        # strictly within: a sample one change before the rest after precedes that change
+        return distance < shortest - 1e-6 or (agrees and distance <= 1.25 * longest)
+
     def _candidate(self, obs: Observation) -> _Item:
+        after = obs.second_look
+        if not self._on_screen(after, obs.after_in, obs.after_agrees):
+            after = None
+        before = obs.look_back
+        if not self._on_screen(before, obs.before_by, obs.before_agrees):
+            before = None
         # A read cut short or too unsure to use may still be a roll caught mid-way: the
         # display at rest just before and just after, reached in one motion, shows its old
         # and new value. A popup that cut it needs only to have been there already to fail
         # this, so both sides are required, unless a popup we can see hid one of them.
-        rest = obs.second_look if obs.second_look is not None else obs.look_back
-        both = obs.second_look is not None and obs.look_back is not None
+        rest = after if after is not None else before
+        both = after is not None and before is not None
         bracketed = both or (obs.rest_hidden and rest is not None)
         if not obs.parsed.ok:
             if bracketed:
-                return _Item(obs, rest, reason=obs.parsed.reason, weak=True)
+                return _Item(
+                    obs, rest, reason=obs.parsed.reason, weak=True, after=after, before=before
+                )
             return _Item(obs, None, reason=obs.parsed.reason)
         if obs.confidence < self.s.min_confidence:
             why = f"low confidence {obs.confidence:.2f}"
             if bracketed:
-                return _Item(obs, rest, reason=why, weak=True)
+                return _Item(obs, rest, reason=why, weak=True, after=after, before=before)
             return _Item(obs, None, reason=why)
         weak = (
             obs.covered
             or obs.doubted
             or (obs.weakest is not None and obs.weakest < self.s.strong_char)
         )
-        return _Item(obs, obs.parsed.value, weak=weak)
+        return _Item(obs, obs.parsed.value, weak=weak, after=after, before=before)
 
     def _strong_later(self) -> list[_Item]:
         return [f for f in list(self._pending)[1:] if f.cand is not None and not f.weak]
@@ -264,11 +321,8 @@ class MeterTracker:
         matches = [v for v in (item.cand,) if v in targets]
         if a is not None and a.value != item.cand and a.value in item.obs.alternatives:
             matches.append(a.value)
-        looks = [
-            (item.obs.second_look, "came to rest after"),
-            (item.obs.look_back, "rested before"),
-        ]
-        if item.cand == item.obs.look_back:
+        looks = [(item.after, "came to rest after"), (item.before, "rested before")]
+        if item.cand == item.before:
             looks.reverse()  # the sample was read as its rest before: it had not moved yet
         # The display at rest a few frames away is better evidence than a neighbour half
         # a second away, which may show a later value (seen on the camera benchmark).
