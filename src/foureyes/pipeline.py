@@ -480,9 +480,11 @@ class Pipeline:
         reads_before = self._chooser.reads
         covered = dict.fromkeys(self.meters, False)
         looks = Looks()
+        disputed: set[str] = set()
         failed = False
         try:
             results = self._chooser.read(readers, wanted, self._parse)
+            disputed = set(self._chooser.disputed)  # preparations that read different numbers
             covered |= {name: self._palettes[name].covered(crops[name]) for name in results}
             if level is Level.NORMAL:  # second looks are the first work to go
                 settings = {m: t.s for m, t in self._trackers.items()}
@@ -538,7 +540,10 @@ class Pipeline:
                 after_agrees=(name, 0) not in looks.disagree,
                 before_agrees=(name, 1) not in looks.disagree,
                 transition=looks.transition.get(name),
-                doubted=name in looks.mixed or raw.stray or (vote is not None and vote.doubted),
+                doubted=name in looks.mixed
+                or name in disputed
+                or raw.stray
+                or (vote is not None and vote.doubted),
                 rest_hidden=name in looks.hidden,
                 reader=raw.reader,
                 note=note,

@@ -57,3 +57,36 @@ def test_seven_segment_ghosts_need_the_faded_preparation(tmp_path: Path) -> None
     assert wrong_plain > 0
     assert wrong_chosen == 0
     assert chooser.preparation("major") is dict(PREPARATIONS)["clean"]
+
+
+def _results(*texts: str | None) -> dict[int, tuple[object, ParseResult]]:
+    from foureyes.model import RawRead
+
+    out = {}
+    for w, t in enumerate(texts):
+        out[w] = (RawRead(text=t or "", confidence=1.0), parse("m", t or ""))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "reads", "value", "preferred", "disputed"),
+    [
+        ("all ways agree: the least processed", ["$12.50", "$12.50", "$12.50"], 12.5, 0, False),
+        ("ghost 8s: the two faded ways agree", ["$812.50", "$12.50", "$12.50"], 12.5, 1, False),
+        ("glow closes a 3 in one way only", ["$13.50", "$18.50", "$13.50"], 13.5, 0, False),
+        ("no two agree: in doubt", ["$13.50", "$18.50", "$19.50"], 13.5, 0, True),
+        ("one way parses: it stands, in doubt of nothing", [None, "$12.50", None], 12.5, 0, False),
+    ],
+)
+def test_preparations_are_combined_by_agreement(
+    name: str, reads: list[str | None], value: float, preferred: int, disputed: bool
+) -> None:
+    """A value two preparations read is the sample's, whatever display it is; where no
+    two agree the sample is in doubt; the meter keeps the way that agreed most often."""
+    chooser = PreparationChooser(["m"], calibration=3)
+    for _ in range(3):
+        chooser.disputed = set()
+        raw, parsed = chooser._calibrate("m", _results(*reads))  # type: ignore[arg-type]
+        assert parsed.value == value, name
+        assert ("m" in chooser.disputed) is disputed, name
+    assert chooser._state["m"].preferred == preferred, name

@@ -1,13 +1,16 @@
 """Which way to prepare each meter's crop before reading it.
 
 A display style decides what works: gold digits read best as they are, a seven-segment
-display only once its unlit "8" ghosts are faded out (:func:`~foureyes.readers.crop.clean`).
+display only once its unlit "8" ghosts are faded out (:func:`~foureyes.readers.crop.clean`),
+a glow font only with the plain crop (a cut at half the contrast closes a 3 into an 8).
 Worse, the wrong preparation can still give a well-formed number ("8,971.98" for "$971.98"
 behind a ghost 8), so a meter must not settle on the first preparation that parses. Each
-meter starts by reading its first samples every way; where two ways parse to different
-values the more processed one wins, since whatever only the less processed crop shows is
-dimmer than half the text's contrast. The winner is then used alone, with the others as
-a fallback for crops it cannot read, and the choice is made again if it keeps failing.
+meter starts by reading its first samples every way, and the ways are combined by
+agreement, never by a rule that one display type justifies: a value two ways read is the
+sample's, and each way that read it earns a vote; where no two agree the sample is in
+doubt. The way with the most votes (the least processed of a tie) is then used alone,
+with the others as a fallback for crops it cannot read, and the choice is made again if
+it keeps failing.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ class PreparationChooser:
     refail: int = 8  # consecutive failures of the chosen way before choosing again
     reads: int = 0
     _state: dict[str, _State] = field(default_factory=dict)
+    #: the meters of the last ``read`` whose ways disagreed with no two alike
+    disputed: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         for m in self.meters:
@@ -67,6 +72,7 @@ class PreparationChooser:
             jobs += [(m, w) for w in ways]
         results = self._run(reader, crops, jobs, parse)
         out: dict[str, tuple[RawRead, ParseResult]] = {}
+        self.disputed = set()
         fallback: list[tuple[str, int]] = []
         for m in meters:
             st = self._state[m]
@@ -110,14 +116,20 @@ class PreparationChooser:
     ) -> tuple[RawRead, ParseResult]:
         st = self._state[meter]
         parsed = [w for w in sorted(results) if results[w][1].ok]
-        values = {results[w][1].value for w in parsed}
-        # Agreeing ways: the least processed, the most faithful to the screen. Disagreeing
-        # ones: the most processed, which can only have dropped dim pixels.
-        winner = (parsed[0] if len(values) == 1 else parsed[-1]) if parsed else st.preferred
-        if parsed:
-            st.votes[winner] += 1
+        by_value: dict[float | None, list[int]] = {}
+        for w in parsed:
+            by_value.setdefault(results[w][1].value, []).append(w)
+        agreed = max(by_value.values(), key=len, default=[])
+        if len(agreed) >= 2:
+            for w in agreed:
+                st.votes[w] += 1
+            winner = agreed[0]  # the least processed of those that agree
+        else:
+            if len(parsed) > 1:
+                self.disputed.add(meter)  # every way read its own number
+            winner = parsed[0] if parsed else st.preferred
         st.calibrating -= 1
         if not st.calibrating:
             best = max(st.votes)
-            st.preferred = max(w for w, v in enumerate(st.votes) if v == best)
+            st.preferred = min(w for w, v in enumerate(st.votes) if v == best)
         return results[winner]
