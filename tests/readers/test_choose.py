@@ -86,7 +86,7 @@ def test_preparations_are_combined_by_agreement(
     chooser = PreparationChooser(["m"], calibration=3)
     for _ in range(3):
         chooser.disputed = set()
-        raw, parsed = chooser._calibrate("m", _results(*reads))  # type: ignore[arg-type]
+        _raw, parsed = chooser._calibrate("m", _results(*reads))  # type: ignore[arg-type]
         assert parsed.value == value, name
         assert ("m" in chooser.disputed) is disputed, name
     assert chooser._state["m"].preferred == preferred, name
