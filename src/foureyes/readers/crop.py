@@ -76,13 +76,24 @@ def _contrast(crop: Image) -> tuple[npt.NDArray[np.float32], float]:
     return diff, float(np.percentile(diff, 99.5))
 
 
+def _row_contrast(crop: Image) -> tuple[npt.NDArray[np.float32], float]:
+    """Like :func:`_contrast`, each pixel against its own row's median colour: a region
+    drawn around a label on one panel and the value on another has two backgrounds, one
+    above the other, and against one colour for both the lighter one stands out as text."""
+    c = crop.astype(np.int16)
+    bg = np.median(c, axis=1, keepdims=True)
+    diff = np.abs(c - bg).max(axis=2).astype(np.float32)
+    return diff, float(np.percentile(diff, 99.5))
+
+
 def tighten(crop: Image) -> Image:
-    """Trim ``crop`` to its line of text plus a margin; return it unchanged if no text
-    stands out from the background (a blank or covered meter is the reader's to judge)."""
+    """Trim ``crop`` to its line of text plus a margin (the tallest line, when a label
+    shares the region); return it unchanged if no text stands out from the background
+    (a blank or covered meter is the reader's to judge)."""
     h, w = crop.shape[:2]
     if h < 8 or w < 8:
         return crop
-    diff, peak = _contrast(crop)
+    diff, peak = _row_contrast(crop)
     if peak < _MIN_CONTRAST:
         return crop
     # Half the peak keeps bright strokes and drops glow, noise and a seven-segment
