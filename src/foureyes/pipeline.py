@@ -27,6 +27,7 @@ from foureyes.model import Event, Frame, Image, RawRead, Reading, Region
 from foureyes.observe.tracing import NOOP, Tracer
 from foureyes.readers.base import Reader
 from foureyes.readers.choose import PreparationChooser
+from foureyes.readers.confirm import Confirmations
 from foureyes.readers.crop import MeterCrop
 from foureyes.readers.looks import Around, Looks, SecondLooks, certain
 from foureyes.readers.occlusion import Palette
@@ -142,6 +143,7 @@ class Pipeline:
         self._chooser = PreparationChooser(self.meters)
         self._palettes = {name: Palette() for name in self.meters}
         self._looks = SecondLooks(self.meters, self._chooser, self._palettes, self._parse)
+        self._confirm = Confirmations(self.meters, self._chooser, self._parse)
         self._aligner = Aligner(self.meters)
         self._samples = 0
         self._last: tuple[int, float] = (-1, 0.0)
@@ -295,6 +297,7 @@ class Pipeline:
         self._chooser = state.chooser
         self._palettes = dict(state.palettes)
         self._looks = SecondLooks(self.meters, self._chooser, self._palettes, self._parse)
+        self._confirm = Confirmations(self.meters, self._chooser, self._parse)
         for m, waiting in state.waiting.items():
             self._aligner.queues[m].extend(waiting)
         self.times.restore(state.times)
@@ -481,6 +484,7 @@ class Pipeline:
         covered = dict.fromkeys(self.meters, False)
         looks = Looks()
         disputed: set[str] = set()
+        confirmed: set[str] = set()
         failed = False
         try:
             results = self._chooser.read(readers, wanted, self._parse)
@@ -494,6 +498,8 @@ class Pipeline:
                     (sample.following_ts, sample.preceding_ts),
                 )
                 looks = self._looks(readers, crops, around, results, covered, settings)
+                strong = {m: s.strong_char for m, s in settings.items()}
+                confirmed = self._confirm(readers, crops, around, results, covered, strong)
         except Exception as exc:  # one sample's failure must not end a week-long run
             results = self._reader_failed(frame, crops, exc)
             failed = True
@@ -510,6 +516,7 @@ class Pipeline:
             )
             times.reads += self._voter.reads - voter_reads
         times.reads += self._chooser.reads - reads_before + self._looks.take_reads()
+        times.reads += self._confirm.take_reads()
         t2 = clock()
         events: list[Event] = []
         for name in self.meters:
@@ -540,6 +547,7 @@ class Pipeline:
                 after_agrees=(name, 0) not in looks.disagree,
                 before_agrees=(name, 1) not in looks.disagree,
                 transition=looks.transition.get(name),
+                confirmed=name in confirmed,
                 doubted=name in looks.mixed
                 or name in disputed
                 or raw.stray

@@ -591,3 +591,15 @@ def test_a_meter_learns_how_long_its_changes_take(
     for k, d in enumerate(durations):
         tracker.update(replace(observations(["$1.00"])[0], ts=k * 0.5, frame=k, transition=d))
     assert tracker.transition == (pytest.approx(timing) if timing else None)
+
+
+@pytest.mark.parametrize(("confirmed", "value"), [(True, 100.10), (False, None)])
+def test_a_confirmed_uncertain_read_needs_no_neighbour(
+    confirmed: bool, value: float | None
+) -> None:
+    """An uncertain digit that every other look at the same rest read alike is trusted
+    on its own; unconfirmed, it needs a neighbour showing the same value (none here)."""
+    obs = weak_case("$100.10", weakest=0.6)
+    obs[2] = replace(obs[2], confirmed=confirmed)
+    readings, _ = run_tracker(MeterTracker("m"), obs)
+    assert readings[2].value == value

@@ -45,6 +45,8 @@ class Looks:
     transition: dict[str, float] = field(default_factory=dict)
     mixed: set[str] = field(default_factory=set)  # a certain read showing neither
     hidden: set[str] = field(default_factory=set)  # a popup hides the rest on one side
+    # certain reads caught in a motion of the display's own (it rests nearby, uncovered)
+    moving: set[str] = field(default_factory=set)
 
 
 class SecondLooks:
@@ -107,6 +109,12 @@ class SecondLooks:
                 looks.disagree.add((name, side))
         for name in list(looks.after):
             self._bracket(name, looks, results[name], settings[name])
+        for name in looks.moving:
+            # Caught in motion, a certain read that shows no rest the display came to
+            # is a mix of two values, however sure the model was of it.
+            value = results[name][1].value
+            if value not in (looks.after.get(name), looks.before.get(name)):
+                looks.mixed.add(name)
         return looks
 
     def _find_rests(
@@ -143,6 +151,8 @@ class SecondLooks:
                 rests += 1
             if rests == 1 and hidden == 1:
                 looks.hidden.add(name)
+            if rests and in_motion and parsed.ok and not uncertain:
+                looks.moving.add(name)
         return todo, looks
 
     def _bracket(
@@ -164,9 +174,6 @@ class SecondLooks:
             for side in (looks.after, looks.before, looks.after_in, looks.before_by):
                 side.pop(name, None)
             return
-        first = result[1]
-        if first.ok and first.value not in (lo, hi):
-            looks.mixed.add(name)
         looks.transition[name] = looks.after_in[name] + looks.before_by[name]
 
 

@@ -54,6 +54,9 @@ class Observation:
     # Rest to rest, in seconds, of the motion the sample was caught in: one change of the
     # display (how long this meter's changes take) or several in a burst.
     transition: float | None = None
+    # an uncertain read of a display at rest that every other look at that rest read
+    # alike (other preparations, a neighbouring frame): its doubt is settled
+    confirmed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,11 +236,8 @@ class MeterTracker:
             if bracketed:
                 return _Item(obs, rest, reason=why, weak=True, after=after, before=before)
             return _Item(obs, None, reason=why)
-        weak = (
-            obs.covered
-            or obs.doubted
-            or (obs.weakest is not None and obs.weakest < self.s.strong_char)
-        )
+        unsure = obs.weakest is not None and obs.weakest < self.s.strong_char
+        weak = obs.covered or obs.doubted or (unsure and not obs.confirmed)
         return _Item(obs, obs.parsed.value, weak=weak, after=after, before=before)
 
     def _strong_later(self) -> list[_Item]:

@@ -1,0 +1,162 @@
+"""Confirmations: an uncertain read of a display at rest stands as certain only when
+every other look at that rest reads the same value."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from foureyes.model import Image, MeterKind, RawRead
+from foureyes.readers.choose import PreparationChooser
+from foureyes.readers.confirm import Confirmations
+from foureyes.readers.crop import PREPARATIONS
+from foureyes.readers.looks import Around
+from foureyes.readers.parse import ParseResult, parse_value
+from foureyes.readers.route import MeterReaders
+
+
+class Scripted:
+    """A reader that answers each call with the next texts of a script, and counts."""
+
+    name = "scripted"
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        self.crops: list[int] = []
+
+    def warmup(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def read(self, crops: Sequence[Image]) -> list[RawRead]:
+        self.crops.append(len(crops))
+        out = [
+            RawRead(text=t, confidence=1.0, probs=(1.0,) * len(t), weakest=1.0)
+            for t in self.texts[: len(crops)]
+        ]
+        self.texts = self.texts[len(crops) :]
+        return out
+
+
+def parse(meter: str, text: str) -> ParseResult:
+    return parse_value(text, MeterKind.CURRENCY)
+
+
+def _frames(moving: bool) -> tuple[Image, Around]:
+    rng = np.random.default_rng(1)
+    still = rng.integers(0, 255, (30, 90, 3), dtype=np.uint8)
+    other = rng.integers(0, 255, (30, 90, 3), dtype=np.uint8)
+    after = [{"m": other if moving else still}, {"m": still}]
+    return still, Around(1.0, (after, [{"m": still}]), ([1.03, 1.07], [0.97]))
+
+
+UNSURE = RawRead(text="$12.50", confidence=0.8, probs=(1, 1, 1, 0.6, 1, 1), weakest=0.6)
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "moving", "covered", "script", "confirmed", "reads"),
+    [
+        ("at rest, every look agrees", UNSURE, False, False, ["$12.50"] * 3, True, 3),
+        (
+            "at rest, one look reads otherwise",
+            UNSURE,
+            False,
+            False,
+            ["$12.50", "$12.58", "$12.50"],
+            False,
+            3,
+        ),
+        (
+            "at rest, one look reads no number",
+            UNSURE,
+            False,
+            False,
+            ["$12.50", "", "$12.50"],
+            False,
+            3,
+        ),
+        ("in motion: second looks' business", UNSURE, True, False, [], False, 0),
+        ("covered: nothing to confirm", UNSURE, False, True, [], False, 0),
+        (
+            "already certain",
+            RawRead(text="$12.50", confidence=1.0, weakest=1.0),
+            False,
+            False,
+            [],
+            False,
+            0,
+        ),
+    ],
+)
+def test_an_uncertain_read_at_rest_is_confirmed_only_by_agreement(
+    name: str,
+    raw: RawRead,
+    moving: bool,
+    covered: bool,
+    script: list[str],
+    confirmed: bool,
+    reads: int,
+) -> None:
+    """The other preparations of the same crop and a neighbouring frame of the same rest
+    must all read the value; anything else leaves the read as doubtful as it was."""
+    crop, around = _frames(moving)
+    reader = Scripted(script)
+    confirm = Confirmations(["m"], PreparationChooser(["m"]), parse)
+    got = confirm(
+        MeterReaders.uniform(reader, ["m"]),
+        {"m": crop},
+        around,
+        {"m": (raw, parse("m", raw.text))},
+        {"m": covered},
+        {"m": 0.9},
+    )
+    assert (got == {"m"}) is confirmed, name
+    assert sum(reader.crops) == reads == (len(PREPARATIONS) if reads else 0), name
+    assert confirm.take_reads() == reads
+
+
+def _motion() -> tuple[Image, Around]:
+    """A display that rests at one picture, moves for three frames, and rests at another."""
+    rng = np.random.default_rng(2)
+    a, b, c, d, e = (rng.integers(0, 255, (30, 90, 3), dtype=np.uint8) for _ in range(5))
+    after = [{"m": c}, {"m": d}, {"m": e}, {"m": e}, {"m": e}]
+    before = [{"m": a}, {"m": a}, {"m": a}, {"m": a}]  # most recent first
+    times = ([1.0 + k / 30 for k in range(1, 6)], [1.0 - k / 30 for k in range(1, 5)])
+    return b, Around(1.0, (after, before), times)
+
+
+@pytest.mark.parametrize(
+    ("first", "mixed"),
+    [
+        ("$12.55", True),  # sure of a value no rest shows: a mix of the two
+        ("$12.60", False),  # it shows the rest after: what the display rolled to
+        ("$12.50", False),  # it shows the rest before: what it rolled from
+    ],
+)
+def test_a_certain_read_caught_in_motion_must_show_a_rest(first: str, mixed: bool) -> None:
+    """However sure the model is, a read of a display in motion that shows neither value
+    the display rested at around it is in doubt; the rests are timed from the sample."""
+    from foureyes.readers.looks import SecondLooks
+    from foureyes.readers.occlusion import Palette
+    from foureyes.tracking.tracker import TrackerSettings
+
+    crop, around = _motion()
+    reader = Scripted(["$12.60", "$12.50"])  # the rest after, then the rest before
+    looks = SecondLooks(["m"], PreparationChooser(["m"]), {"m": Palette()}, parse)
+    raw = RawRead(text=first, confidence=1.0, probs=(1.0,) * len(first), weakest=1.0)
+    got = looks(
+        MeterReaders.uniform(reader, ["m"]),
+        {"m": crop},
+        around,
+        {"m": (raw, parse("m", first))},
+        {"m": False},
+        {"m": TrackerSettings()},
+    )
+    assert ("m" in got.mixed) is mixed
+    assert (got.after, got.before) == ({"m": 12.6}, {"m": 12.5})
+    assert got.after_in["m"] == pytest.approx(3 / 30) and got.before_by["m"] == pytest.approx(
+        1 / 30
+    )
+    assert got.transition["m"] == pytest.approx(4 / 30)
