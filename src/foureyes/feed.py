@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from foureyes.model import Frame, Image
 from foureyes.readers.crop import MeterCrop
+from foureyes.readers.settle import Motion, MotionTimer
 from foureyes.sources.base import FrameSource
 from foureyes.sources.sampling import Sampler
 
@@ -34,6 +35,9 @@ class Sample:
     preceding: list[dict[str, Image]] = field(default_factory=list)  # most recent first
     following_ts: list[float] = field(default_factory=list)  # their stream times
     preceding_ts: list[float] = field(default_factory=list)
+    # per meter, the motions from rest to rest its display completed (up to the end of
+    # this sample's window) since those handed on with the sample before
+    motions: dict[str, list[Motion]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -108,13 +112,19 @@ class Feed:
         sampler = Sampler(self.fps)
         pending: deque[Sample] = deque()
         recent: deque[tuple[float, dict[str, Image]]] = deque()
+        timers = {name: MotionTimer() for name in self.crops}
+        motions: dict[str, list[Motion]] = {}
         for frame in self._frames():
             while pending and frame.ts - pending[0].frame.ts > window:
+                pending[0].motions, motions = motions, {}
                 if not self._put(pending.popleft()):
                     return False
             while recent and frame.ts - recent[0][0] > window:
                 recent.popleft()
             crops = {name: cut.cut(frame.image) for name, cut in self.crops.items()}
+            for name, crop in crops.items():
+                if (motion := timers[name].add(frame.ts, crop)) is not None:
+                    motions.setdefault(name, []).append(motion)
             for waiting in pending:
                 waiting.following.append(crops)
                 waiting.following_ts.append(frame.ts)
@@ -129,6 +139,7 @@ class Feed:
                 )
             recent.append((frame.ts, crops))
         while pending:
+            pending[0].motions, motions = motions, {}
             if not self._put(pending.popleft()):
                 return False
         return True

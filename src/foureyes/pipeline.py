@@ -546,7 +546,7 @@ class Pipeline:
                 before_by=looks.before_by.get(name),
                 after_agrees=(name, 0) not in looks.disagree,
                 before_agrees=(name, 1) not in looks.disagree,
-                transition=looks.transition.get(name),
+                transitions=self._timed(name, sample),
                 confirmed=name in confirmed,
                 doubted=name in looks.mixed
                 or name in disputed
@@ -568,6 +568,16 @@ class Pipeline:
         times.track += t3 - t2
         times.samples += 1
         return Batch(tuple(aligner.ready()), attached)
+
+    def _timed(self, name: str, sample: Sample) -> tuple[float, ...]:
+        """How long the meter's display took for each change it completed since the last
+        sample, leaving out motions to or from a rest a popup covered (the popup's own)."""
+        palette = self._palettes[name]
+        return tuple(
+            m.seconds
+            for m in sample.motions.get(name, ())
+            if not palette.covered(m.before) and not palette.covered(m.after)
+        )
 
     def _release_evidence(self, newest: int) -> None:
         undecided = [u for t in self._trackers.values() if (u := t.undecided) is not None]

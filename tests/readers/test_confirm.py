@@ -159,4 +159,3 @@ def test_a_certain_read_caught_in_motion_must_show_a_rest(first: str, mixed: boo
     assert got.after_in["m"] == pytest.approx(3 / 30) and got.before_by["m"] == pytest.approx(
         1 / 30
     )
-    assert got.transition["m"] == pytest.approx(4 / 30)

@@ -149,3 +149,33 @@ def test_agreement(mine: str, probs: list[float], theirs: str, prefix: bool, agr
 def test_stray_glyph(text: str, constrained: str | None, stray: bool) -> None:
     """A glyph no meter shows, where the constrained read has a digit, is a sign of doubt."""
     assert RawRead(text=text, confidence=0.9, constrained=constrained).stray is stray
+
+
+@pytest.mark.parametrize(
+    ("pattern", "motions"),
+    [
+        ("aaaabcdddd", [(3, 6)]),  # one change: from the rest's last frame to the next's first
+        ("aaaabbbbcccc", [(3, 4), (7, 8)]),  # two changes, each from rest to rest
+        ("abcdddd", []),  # it was already moving: when the motion began is unknown
+        ("aaaabcbdeeee", [(3, 8)]),  # a burst: one long motion
+        ("aaaabbcddd", []),  # a pause of one step: neither a rest nor one motion
+        ("aaaabcd", []),  # not at rest yet
+    ],
+)
+def test_motions_are_timed_from_rest_to_rest(pattern: str, motions: list[tuple[int, int]]) -> None:
+    """A meter's display is followed frame by frame; each motion between two rests (two
+    frame steps without change, as second looks see one) is reported once, with the last
+    frame of the rest before and the first of the rest after."""
+    from foureyes.readers.settle import MotionTimer
+
+    rng = np.random.default_rng(3)
+    pictures = {ch: rng.integers(0, 255, (12, 30, 3), dtype=np.uint8) for ch in set(pattern)}
+    timer = MotionTimer()
+    seen = []
+    for i, ch in enumerate(pattern):
+        motion = timer.add(i / 30, pictures[ch])
+        if motion is not None:
+            seen.append((round(motion.start * 30), round(motion.end * 30)))
+            assert motion.before is pictures[pattern[round(motion.start * 30)]]
+            assert motion.after is pictures[pattern[round(motion.end * 30)]]
+    assert seen == motions

@@ -456,9 +456,7 @@ def _timed(middle: str, *, learnt: float | None, doubted: bool = False, **looks:
     obs = weak_case(middle, weakest=0.99 if doubted else 0.4)
     obs[2] = replace(obs[2], doubted=doubted, **looks)  # type: ignore[arg-type]
     if learnt is not None:
-        for k in range(2):
-            obs[k] = replace(obs[k], transition=learnt)
-        obs[2] = replace(obs[2], transition=learnt)
+        obs[0] = replace(obs[0], transitions=(learnt,) * 3)
     return obs
 
 
@@ -589,7 +587,7 @@ def test_a_meter_learns_how_long_its_changes_take(
     by however far apart they came, so bursts neither agree nor make a change look short."""
     tracker = MeterTracker("m")
     for k, d in enumerate(durations):
-        tracker.update(replace(observations(["$1.00"])[0], ts=k * 0.5, frame=k, transition=d))
+        tracker.update(replace(observations(["$1.00"])[0], ts=k * 0.5, frame=k, transitions=(d,)))
     assert tracker.transition == (pytest.approx(timing) if timing else None)
 
 

@@ -42,7 +42,6 @@ class Looks:
     after_in: dict[str, float] = field(default_factory=dict)
     before_by: dict[str, float] = field(default_factory=dict)
     disagree: set[tuple[str, int]] = field(default_factory=set)  # (meter, side 0 after / 1)
-    transition: dict[str, float] = field(default_factory=dict)
     mixed: set[str] = field(default_factory=set)  # a certain read showing neither
     hidden: set[str] = field(default_factory=set)  # a popup hides the rest on one side
     # certain reads caught in a motion of the display's own (it rests nearby, uncovered)
@@ -163,18 +162,13 @@ class SecondLooks:
         settings: TrackerSettings,
     ) -> None:
         """Rests on both sides: drop both unless the later is a step the meter can make
-        from the earlier; note a certain read that shows neither (a mix of two values,
-        often with a digit the model is sure of and wrong: …1.72 → …2.80 read as …1.12),
-        and time the motion from rest to rest (one change of the display, or several in a
-        burst: the tracker tells them apart)."""
+        from the earlier."""
         hi, lo = looks.after.get(name), looks.before.get(name)
         if lo is None or hi is None:
             return
         if not _one_step(settings, lo, hi):
             for side in (looks.after, looks.before, looks.after_in, looks.before_by):
                 side.pop(name, None)
-            return
-        looks.transition[name] = looks.after_in[name] + looks.before_by[name]
 
 
 @dataclass(frozen=True, slots=True)

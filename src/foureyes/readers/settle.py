@@ -10,6 +10,7 @@ compression or sensor noise would make it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
@@ -17,7 +18,7 @@ import numpy.typing as npt
 
 from foureyes.model import Image
 
-__all__ = ["moving", "moving_throughout", "settled_index"]
+__all__ = ["Motion", "MotionTimer", "moving", "moving_throughout", "settled_index"]
 
 
 def _grey(crop: Image) -> npt.NDArray[np.int16]:
@@ -91,3 +92,59 @@ def moving_throughout(
     if any(x <= share / 2 for x in shares):
         return False
     return not any(a <= share and b <= share for a, b in pairwise(shares))
+
+
+@dataclass(frozen=True, slots=True)
+class Motion:
+    """One motion of a meter's display from rest to rest: the last frame of the rest
+    before it and the first frame of the rest after it, their times and crops."""
+
+    start: float
+    end: float
+    before: Image
+    after: Image
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+
+class MotionTimer:
+    """Follows one meter's region frame by frame and reports each motion from one rest to
+    the next, as ``settled_index`` sees rests: ``still`` frame steps without change.
+
+    A motion that did not start from such a rest (it began while the display was still
+    settling) is not reported: its start is unknown."""
+
+    __slots__ = ("_crop", "_grey", "_history", "_start", "_still", "_ts", "jump", "share", "still")
+
+    def __init__(self, *, still: int = 2, jump: int = JUMP, share: float = 0.002) -> None:
+        self.still, self.jump, self.share = still, jump, share
+        self._grey: npt.NDArray[np.int16] | None = None
+        self._crop: Image | None = None
+        self._ts = 0.0
+        self._still = 0  # frame steps without change up to the last frame
+        self._start: tuple[float, Image] | None = None  # the rest a motion left from
+        self._history: list[tuple[float, Image]] = []  # the last ``still`` frames
+
+    def add(self, ts: float, crop: Image) -> Motion | None:
+        grey = _grey(crop)
+        done: Motion | None = None
+        if self._grey is not None and self._crop is not None:
+            if _moved(self._grey, grey, self.jump, self.share):
+                if self._still >= self.still:
+                    self._start = (self._ts, self._crop)  # left a rest from the last frame
+                elif self._still:
+                    self._start = None  # it paused, too briefly to be a rest
+                self._still = 0
+            else:
+                self._still += 1
+                if self._still == self.still and self._start is not None:
+                    rest_ts, rest_crop = self._history[0]  # the first frame of the rest
+                    done = Motion(self._start[0], rest_ts, self._start[1], rest_crop)
+                    self._start = None
+        self._history = (
+            [*self._history[-(self.still - 1) :], (ts, crop)] if self.still > 1 else [(ts, crop)]
+        )
+        self._grey, self._crop, self._ts = grey, crop, ts
+        return done

@@ -51,9 +51,9 @@ class Observation:
     # or runner-up digit where it was not.
     after_agrees: bool = True
     before_agrees: bool = True
-    # Rest to rest, in seconds, of the motion the sample was caught in: one change of the
-    # display (how long this meter's changes take) or several in a burst.
-    transition: float | None = None
+    # Rest to rest, in seconds, of the motions the display completed since the last
+    # sample: each one change (how long this meter's changes take) or several in a burst.
+    transitions: tuple[float, ...] = ()
     # an uncertain read of a display at rest that every other look at that rest read
     # alike (other preparations, a neighbouring frame): its doubt is settled
     confirmed: bool = False
@@ -182,8 +182,7 @@ class MeterTracker:
         return None
 
     def update(self, obs: Observation) -> tuple[list[Reading], list[Event]]:
-        if obs.transition is not None:
-            self._transitions.append(obs.transition)
+        self._transitions.extend(obs.transitions)
         self._pending.append(self._candidate(obs))
         self._drain(final=False)
         return self._collect(final=False)
@@ -250,16 +249,30 @@ class MeterTracker:
     def _overdue(self) -> bool:
         return self._span() >= self.s.max_pending - _SLACK or len(self._pending) >= _MAX_ITEMS
 
+    def _reach(self) -> float:
+        """How far past the front sample a decision looks: the lookahead, or the next
+        ``neighbours`` samples if they span longer (at 1 sample a second, 1.5 s would
+        hold a single later sample to compare with)."""
+        later = self.s.neighbours
+        if len(self._pending) > later:
+            front = self._pending[0].obs.ts
+            return max(self.s.lookahead, self._pending[later].obs.ts - front)
+        return self.s.lookahead
+
+    def _seen_enough(self) -> bool:
+        return len(self._pending) > self.s.neighbours and self._span() >= self._reach() - _SLACK
+
     def _spread(self, items: list[_Item], start: float) -> list[_Item]:
-        """Up to ``neighbours`` of ``items`` within the lookahead after ``start``, spread
-        over it: the first at or after each of its equal steps. At 2 samples a second these
-        are simply the next three; at every frame they are three moments of the next 1.5 s
+        """Up to ``neighbours`` of ``items`` within reach after ``start``, spread over it:
+        the first at or after each of its equal steps. At 2 samples a second these are
+        simply the next three; at every frame they are three moments of the next 1.5 s
         rather than three frames of the same roll."""
-        horizon = start + self.s.lookahead + _SLACK
+        reach = self._reach()
+        horizon = start + reach + _SLACK
         n = max(1, self.s.neighbours)
         picked: list[_Item] = []
         for k in range(1, n + 1):
-            target = start + self.s.lookahead * k / n - _SLACK
+            target = start + reach * k / n - _SLACK
             for f in items:
                 if f.obs.ts > horizon:
                     break
@@ -293,7 +306,7 @@ class MeterTracker:
                 return True
             self._accept_change(item, a)
             return True
-        if not final and self._span() < self.s.lookahead - _SLACK:
+        if not final and not self._seen_enough():
             return False
         self._judge_in_envelope(item, a)
         return True
@@ -305,7 +318,7 @@ class MeterTracker:
         then it is the roll's old or new value, not a mix of both."""
         assert item.cand is not None
         # the nearest certain reads: the meter may change again before a later one
-        horizon = item.obs.ts + self.s.lookahead + _SLACK
+        horizon = item.obs.ts + self._reach() + _SLACK
         later = [f for f in self._strong_later() if f.obs.ts <= horizon]
         if not later and not final and self._span() < self.s.max_pending / 2:
             return False  # wait for a certain read to compare with
@@ -382,7 +395,9 @@ class MeterTracker:
             self._settle(item, None, "conflicts with a neighbour and neither can be trusted")
             return
         support = sum(1 for k, w in enumerate(window) if k and alive[k] and w.obs.ts > item.obs.ts)
-        need = 1 if a is not None else min(2, available)
+        # With no trusted value before, most of the later samples must agree (a glitch
+        # among them, pruned above, is not one that disagrees).
+        need = 1 if a is not None else max(1, (available + 1) // 2)
         if available and support < need:
             self._settle(item, None, "no later sample agrees yet")
             return
