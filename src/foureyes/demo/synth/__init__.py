@@ -2,7 +2,9 @@
 
 A meter reader that scores 100% on one generator's boards has learnt that generator. This
 one varies what real screens vary, each from the seed (:mod:`.draw`): faces (every usable
-installed font, segment faces with ghosts), digit heights 12-90 px, colours and polarity,
+installed font the OCR model reads large and clean, segment faces with ghosts), digit
+heights 12-90 px (above a legibility floor: 12 px on a flat screen, more through a blurry
+camera or with glow under heavy compression), colours and polarity,
 glow/shadow/outline/bevel/gradients, moving backgrounds behind the digits, number formats,
 increment rates with bursts, odometer/wheel/flip/fade/instant rolls, resets with and
 without a win popup, ordinary popups (some in the meter's own colours), codecs and their
@@ -12,12 +14,14 @@ Seeds below :data:`HELD_OUT_START` are for development (:data:`DEV_SEEDS`); seed
 up are held out for reporting. The same seed gives the same factors, truth and (before
 encoding) pixels on the same machine and fonts.
 
-Modules: :mod:`.fonts` (the faces), :mod:`.factors` (the records), :mod:`.draw` and
-:mod:`.colours` (the seeded choices), :mod:`.timeline` (values, display strips, truth),
-:mod:`.glyphs` and :mod:`.paint` (digits and effects), :mod:`.layout`, :mod:`.scene`,
-:mod:`.backdrop`, :mod:`.popups`, :mod:`.plan` (the per-frame state), :mod:`.render` and
-:mod:`.output` (pixels), :mod:`.encode`, :mod:`.files`. ``python -m foureyes.demo.synth
-OUT --seed N`` renders one seed from the command line.
+Modules: :mod:`.fonts` and :mod:`.survey` (the faces; the OCR survey keeps those the
+model reads), :mod:`.factors` (the records), :mod:`.draw` and :mod:`.colours` (the seeded
+choices), :mod:`.legibility` (effective heights and their floors), :mod:`.timeline`
+(values, display strips, truth), :mod:`.glyphs` and :mod:`.paint` (digits and effects),
+:mod:`.layout`, :mod:`.scene`, :mod:`.backdrop`, :mod:`.popups`, :mod:`.plan` (the
+per-frame state), :mod:`.render` and :mod:`.output` (pixels), :mod:`.encode`,
+:mod:`.files`. ``python -m foureyes.demo.synth OUT --seed N`` renders one seed from the
+command line.
 """
 
 from __future__ import annotations

@@ -6,8 +6,10 @@ codec keeps its drawn share; frame rate and size are drawn among those whose est
 generation cost (:func:`estimated_cost`, fitted to this pipeline's encoders) is within
 :data:`COST_CAP`, because a benchmark renders hundreds of videos on two cores: the dear
 combinations (1080p, 50/60 fps, H.265 above 480p) become rare rather than the average
-slow. Meters then draw their face, size, format, values, motion and paint; the timeline
-fixes the widest value each reaches, and the heights shrink until the layout fits.
+slow. Meters then draw their face, size, format, values, motion and paint; a meter's
+drawn height is lifted above its legibility floor (:mod:`.legibility`: what its video and
+paint need to stay readable), the timeline fixes the widest value each reaches, and the
+heights shrink until the layout fits, never below the floors.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from foureyes.demo.synth.factors import (
     VideoFactors,
 )
 from foureyes.demo.synth.fonts import FontFace, catalogue, sign_face
-from foureyes.demo.synth.layout import fit, render_per_output
+from foureyes.demo.synth.layout import arrange, fit, render_per_output
+from foureyes.demo.synth.legibility import floor, lens_scale, lift
 from foureyes.demo.synth.timeline import build_tracks
 
 __all__ = ["draw_factors", "estimated_cost"]
@@ -278,14 +281,17 @@ def _meter(
     paint = draw_paint(rng, seg, bv, sv)
     align = "right" if seg or rng.random() < 0.6 else "centre"
     stretch, tracking = _spacing(rng, seg)
+    low = floor(video, paint)
+    height_out = lift(height_out, low)
     return MeterFactors(
         name=name,
         label=label,
         face=face,
         sign_face=sign_face(faces, fmt.sign, face),
         label_face=label_face,
-        height=max(8, round(height_out * render_per_output(video))),
+        height=max(8, math.ceil(height_out * render_per_output(video) - 1e-6)),
         height_out=height_out,
+        floor=low,
         stretch=stretch,
         tracking=tracking,
         align=align,
@@ -346,7 +352,18 @@ def draw_factors(
     )
     draft = Factors(seed, video, meters)
     widest = {name: max(t.values) for name, t in build_tracks(draft).items()}
-    fitted = fit(draft, widest)
-    scale = render_per_output(video)
-    final = tuple(replace(m, height_out=round(m.height / scale, 1)) for m in fitted.meters)
-    return replace(fitted, meters=final)
+    return _effective(fit(draft, widest), widest)
+
+
+def _effective(f: Factors, widest: dict[str, int]) -> Factors:
+    """``f`` with each meter's effective height where it sits (through a camera, the lens
+    shows its window larger than the screen's far corner, the floor's reference)."""
+    board = arrange(f, widest) if f.video.camera is not None else None
+    meters = []
+    for m in f.meters:
+        scale = lens_scale(f.video)
+        if board is not None:
+            w = board.boxes[m.name].window
+            scale = lens_scale(f.video, ((w.x0, w.y0), (w.x1, w.y0), (w.x0, w.y1), (w.x1, w.y1)))
+        meters.append(replace(m, height_out=math.floor(m.height * scale * 10 + 1e-6) / 10))
+    return replace(f, meters=tuple(meters))

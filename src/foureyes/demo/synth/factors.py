@@ -124,9 +124,11 @@ class Paint:
 
 @dataclass(frozen=True, slots=True)
 class MeterFactors:
-    """One meter. ``height`` is the digit height in rendered pixels, ``height_out`` in the
-    output video's (after scaling and the camera). Values are in smallest units (cents for
-    two decimals)."""
+    """One meter. ``height`` is the digit height in rendered pixels, ``height_out`` its
+    effective height in the output video's (after scaling, and through the camera where
+    the meter is smallest), never below ``floor``, the smallest legible height for its
+    video and paint (:mod:`.legibility`). Values are in smallest units (cents for two
+    decimals)."""
 
     name: str
     label: str
@@ -135,6 +137,7 @@ class MeterFactors:
     label_face: FontFace
     height: int
     height_out: float
+    floor: float
     stretch: float  # horizontal scale of the glyphs
     tracking: float  # extra advance per character / height
     align: str  # "right" or "centre"
@@ -222,6 +225,12 @@ def _crf_band(crf: int) -> str:
     return "18-25" if crf <= 25 else "26-30" if crf <= 30 else "31-35"
 
 
+def _legibility(height: float, floor: float) -> str:
+    """How far above its floor a meter is drawn: within 25% of it, up to twice, beyond."""
+    ratio = height / max(floor, 1e-6)
+    return "floor" if ratio < 1.25 else "1.25-2x" if ratio < 2 else ">2x"
+
+
 def _popup_band(rate: float) -> str:
     return "none" if rate <= 0 else _band(rate, (0.1, 0.3), ("<0.1/s", "0.1-0.3/s", ">0.3/s"))
 
@@ -266,6 +275,7 @@ class Factors:
             "slant": slant,
             "width": width,
             "height": _band(m.height_out, (20, 30, 50), ("12-19", "20-29", "30-49", "50-90")),
+            "legibility": _legibility(m.height_out, m.floor),
             "roll": roll,
             "rate": rate + ("+bursts" if mo.bursts > 0 else ""),
             "bursts": "bursts" if mo.bursts > 0 else "none",

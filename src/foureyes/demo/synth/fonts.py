@@ -5,8 +5,10 @@ everything under ``/usr/share/fonts`` (sorted by path, so a seed maps to the sam
 the same machine). A face qualifies when its ten digits are present, distinct from one
 another and from the font's missing-glyph box, recognisably digits (each matches its own
 digit of a reference face better than the others; seven- and fourteen-segment DSEG faces
-are exempt, they are digits by construction) and not hairline thin. Symbol and script
-families are skipped by name. With no font installed at all, PIL's built-in face serves.
+are exempt, they are digits by construction), not hairline thin, and read right by the OCR
+model large and clean (:mod:`.survey`, cached on disk: a face the model misreads even then
+would measure the model, not the reader). Symbol and script families are skipped by name.
+With no font installed at all, PIL's built-in face serves (unsurveyed: the last resort).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
+from foureyes.demo.synth.survey import PX, SAMPLES, SurveyModel, default_cache, rapidocr, survey
+
 __all__ = [
     "FONT_ROOT",
     "Font",
@@ -31,6 +35,7 @@ __all__ = [
     "has_glyph",
     "load",
     "sign_face",
+    "specimens",
 ]
 
 FONT_ROOT = Path("/usr/share/fonts")
@@ -209,8 +214,8 @@ def _reference(paths: list[str]) -> Mask | None:
 _DEFAULT = FontFace("", "PIL default", "Regular")
 
 
-@cache
-def _survey(root: Path) -> tuple[tuple[FontFace, ...], tuple[tuple[str, str], ...]]:
+def _scan(root: Path) -> tuple[list[FontFace], list[tuple[str, str]]]:
+    """The faces under ``root`` that draw digits, and the fonts that do not (and why)."""
     paths = sorted(
         {
             os.path.realpath(p)
@@ -227,22 +232,91 @@ def _survey(root: Path) -> tuple[tuple[FontFace, ...], tuple[tuple[str, str], ..
             faces.append(judged)
         else:
             skipped.append((path, judged))
-    if not faces:
+    return faces, skipped
+
+
+def specimens(
+    face: FontFace, faces: tuple[FontFace, ...]
+) -> list[tuple[npt.NDArray[np.uint8], str]]:
+    """:data:`.survey.SAMPLES` drawn in ``face`` with digits :data:`.survey.PX` px tall,
+    dark on white (RGB), each with the number it shows; the sign comes from ``face`` if it
+    has one, else from the face a board would take it from (:func:`sign_face`)."""
+    font = _sized(face)
+    out = []
+    for sign, number in SAMPLES:
+        text = number if face.comma else number.replace(",", "")
+        signer = sign_face(faces, sign, face)
+        shown = sign if sign in signer.signs else ""
+        out.append((_specimen(font, _sized(signer), shown, text), text))
+    return out
+
+
+def _sized(face: FontFace) -> Font:
+    """``face`` at the size whose "0" is :data:`.survey.PX` px tall."""
+    _, top, _, bottom = load(face, 100).getbbox("0")
+    return load(face, max(6, round(100 * PX / max(1.0, float(bottom) - float(top)))))
+
+
+def _specimen(font: Font, sfont: Font, sign: str, text: str) -> npt.NDArray[np.uint8]:
+    gap = round(0.12 * PX) if sign else 0
+    sign_w = round(sfont.getlength(sign)) if sign else 0
+    img = Image.new("L", (PX + sign_w + gap + round(font.getlength(text)), 2 * PX), 255)
+    draw = ImageDraw.Draw(img)
+    baseline = round(1.5 * PX)
+    if sign:
+        draw.text((PX // 2, baseline), sign, font=sfont, fill=20, anchor="ls")
+    draw.text((PX // 2 + sign_w + gap, baseline), text, font=font, fill=20, anchor="ls")
+    grey = np.asarray(img, dtype=np.uint8)
+    return np.ascontiguousarray(np.repeat(grey[..., None], 3, axis=2))
+
+
+@cache
+def _catalogue(
+    root: Path, cache_dir: Path | None, model: SurveyModel | None
+) -> tuple[tuple[FontFace, ...], tuple[tuple[str, str], ...]]:
+    drawn, skipped = _scan(root)
+    if drawn:
+        shaped = {f.path: f for f in drawn}
+        faces = tuple(drawn)
+        verdicts = survey(
+            shaped,
+            lambda path: specimens(shaped[path], faces),
+            cache=cache_dir or default_cache(),
+            model=model or rapidocr(),
+        )
+        misread = {p for p, v in verdicts.items() if not v.ok}
+        drawn = [f for f in drawn if f.path not in misread]
+        skipped += [
+            (p, f"the OCR model misreads it at {PX} px: {verdicts[p].reads}") for p in misread
+        ]
+    if not drawn:
         font = load(_DEFAULT, _PROBE)
         family, style = (str(s) for s in getattr(font, "getname", lambda: ("PIL", ""))())
         signs = "".join(c for c in "$€£" if has_glyph(font, c))
-        faces.append(FontFace("", family, style, 0, signs, True))
-    return tuple(faces), tuple(skipped)
+        drawn.append(FontFace("", family, style, 0, signs, True))
+    return tuple(drawn), tuple(sorted(skipped))
 
 
-def catalogue(root: Path | None = None) -> tuple[FontFace, ...]:
-    """Every usable face under ``root`` (default :data:`FONT_ROOT`), sorted by path."""
-    return _survey(root or FONT_ROOT)[0]
+def catalogue(
+    root: Path | None = None,
+    *,
+    cache_dir: Path | None = None,
+    model: SurveyModel | None = None,
+) -> tuple[FontFace, ...]:
+    """Every usable face under ``root`` (default :data:`FONT_ROOT`), sorted by path; the
+    OCR survey's verdicts are cached in ``cache_dir`` (default
+    :func:`.survey.default_cache`) and read, when missing, by ``model`` (default RapidOCR)."""
+    return _catalogue(root or FONT_ROOT, cache_dir, model)[0]
 
 
-def exclusions(root: Path | None = None) -> tuple[tuple[str, str], ...]:
+def exclusions(
+    root: Path | None = None,
+    *,
+    cache_dir: Path | None = None,
+    model: SurveyModel | None = None,
+) -> tuple[tuple[str, str], ...]:
     """The fonts :func:`catalogue` left out and why, for the record."""
-    return _survey(root or FONT_ROOT)[1]
+    return _catalogue(root or FONT_ROOT, cache_dir, model)[1]
 
 
 def sign_face(faces: tuple[FontFace, ...], sign: str, own: FontFace) -> FontFace:

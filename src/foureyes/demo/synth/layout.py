@@ -4,7 +4,8 @@ Each meter's window is sized for the widest value it reaches in the video, its p
 the window plus the label (above or to the left). The panels are then arranged as a stack,
 a strip along the top, a 2x2 grid or scattered, between an optional title band and an
 optional decoy bar. When a layout does not fit, every digit height shrinks by 10% and it
-is tried again, down to 12 output pixels, then the stack (which always fits) is used.
+is tried again, down to each meter's legibility floor, then the stack is tried the same way,
+then the 2x2 grid (four meters at a filmed 480p screen's floors fit side by side only).
 Windows are on even pixels so a patch maps onto 4:2:0 chroma exactly.
 """
 
@@ -17,10 +18,9 @@ from dataclasses import dataclass, replace
 from foureyes.demo.synth.factors import Factors, MeterFactors, VideoFactors
 from foureyes.demo.synth.fonts import load
 from foureyes.demo.synth.glyphs import Glyphs, Typesetter, font_size
+from foureyes.demo.synth.legibility import lens_scale
 
 __all__ = ["Board", "MeterBox", "Rect", "Setup", "arrange", "fit", "render_per_output", "setup"]
-
-MIN_HEIGHT_OUT = 12  # px in the output video
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,24 +273,27 @@ def arrange(f: Factors, widest: dict[str, int], layout: str | None = None) -> Bo
 
 
 def render_per_output(v: VideoFactors) -> float:
-    """Rendered pixels per output pixel, through the camera's lens when there is one
-    (the warped board fills ``fill`` of the frame)."""
-    lens = v.camera.fill if v.camera is not None else 1.0
-    return v.render_size[0] / v.size[0] / lens
+    """Rendered pixels per effective output pixel: through the camera's lens where it
+    shows the screen smallest (:func:`~foureyes.demo.synth.legibility.lens_scale`)."""
+    return 1.0 / lens_scale(v)
 
 
 def fit(f: Factors, widest: dict[str, int]) -> Factors:
-    """``f`` with digit heights (and layout) that fit its frame; heights only shrink."""
-    floor = max(8, math.ceil(MIN_HEIGHT_OUT * render_per_output(f.video)))
-    for layout in (f.video.layout, "stack"):
-        heights = [m.height for m in f.meters]
+    """``f`` with digit heights (and layout) that fit its frame; heights only shrink, and
+    never below a meter's floor."""
+    scale = render_per_output(f.video)
+    floors = [max(8, math.ceil(m.floor * scale - 1e-6)) for m in f.meters]
+    for layout in dict.fromkeys((f.video.layout, "stack", "grid")):
+        heights = [max(m.height, low) for m, low in zip(f.meters, floors, strict=True)]
         while True:
             trial = _with_heights(f, heights, layout)
             if arrange(trial, widest) is not None:
                 return trial
-            if all(h <= floor for h in heights):
+            if all(h <= low for h, low in zip(heights, floors, strict=True)):
                 break
-            heights = [max(floor, math.floor(h * 0.9)) for h in heights]
+            heights = [
+                max(low, math.floor(h * 0.9)) for h, low in zip(heights, floors, strict=True)
+            ]
     raise ValueError(f"seed {f.seed}: the meters do not fit a {f.video.render_size} frame")
 
 
