@@ -16,7 +16,7 @@ from foureyes.demo.synth import draw_factors
 from foureyes.demo.synth import fonts as font_module
 from foureyes.demo.synth.factors import Paint, VideoFactors
 from foureyes.demo.synth.fonts import FontFace
-from foureyes.demo.synth.legibility import FLAT, floor, lens_scale, lift
+from foureyes.demo.synth.legibility import FLAT, GLOW_DEGRADED, floor, lens_scale, lift, temper
 from foureyes.demo.synth.survey import SurveyModel, cache_file, reads_right, survey
 from foureyes.errors import ReaderError
 from foureyes.model import Image, RawRead
@@ -50,22 +50,36 @@ def _camera(blur: float) -> CameraEffects:
         ({"crf": 35}, {}, 12.0),
         ({"codec": "mjpeg", "preset": "12", "crf": 35}, {}, 12.0),
         ({"render_size": (1280, 720)}, {}, 12.0),
-        ({}, {"shadow": 0.1, "outline": 0.08}, 12.0),
+        ({}, {"shadow": 0.1, "outline": 0.08, "glow": 0.15, "bevel": 0.5}, 12.0),
         ({"camera": _camera(0.5)}, {}, 12.0),
         ({"camera": _camera(1.4)}, {}, 19.6),
+        ({"camera": _camera(0.5), "codec": "h264", "crf": 31}, {}, 16.0),
+        ({"camera": _camera(1.0), "codec": "mjpeg", "preset": "9"}, {}, 16.0),
         ({"camera": _camera(0.5), "crf": 33}, {}, 16.0),
         ({"camera": _camera(1.0), "crf": 33}, {}, 22.0),
-        ({"camera": _camera(1.0), "codec": "mjpeg", "preset": "9"}, {}, 22.0),
-        ({}, {"glow": 0.12}, 16.0),
-        ({"crf": 32}, {"bevel": 0.5}, 20.0),
+        ({"camera": _camera(0.5)}, {"glow": 0.06}, 18.0),
+        ({"crf": 28}, {"glow": 0.06}, 18.0),
+        ({"codec": "vp9", "crf": 30}, {"glow": 0.06, "bevel": 0.5}, 12.0),
+        ({"crf": 32}, {"bevel": 0.5}, 16.0),
     ],
 )
 def test_floor_grows_with_what_blurs_small_text(
     video: dict[str, object], paint: dict[str, float], expected: float
 ) -> None:
-    """12 px on a flat screen at any quality; a camera's blur, heavy compression of its
-    picture, and stroke-thickening effects each raise the floor."""
+    """12 px on a flat screen at any quality, with any effect on a sharp picture; a
+    camera's blur, compression of its picture, and glow or bevel on a blurred or heavily
+    compressed picture each raise the floor."""
     assert floor(_video(**video), _paint(**paint)) == expected
+
+
+def test_glow_is_tempered_on_a_degraded_picture() -> None:
+    """A wide glow stays on a sharp picture and narrows to 0.08 of the height on a filmed
+    or heavily compressed one; a narrow glow is left alone."""
+    wide, narrow = _paint(glow=0.15), _paint(glow=0.06)
+    assert temper(wide, _video()).glow == 0.15
+    assert temper(wide, _video(camera=_camera(0.5))).glow == GLOW_DEGRADED
+    assert temper(wide, _video(crf=30)).glow == GLOW_DEGRADED  # H.265 at crf 26 and up
+    assert temper(narrow, _video(crf=35)) == narrow
 
 
 def test_lift_keeps_the_range_above_the_floor() -> None:
@@ -178,7 +192,8 @@ def test_the_cache_spares_the_model(
 
 
 def test_a_changed_font_is_read_again(tmp_path: Path) -> None:
-    """The cache keys a verdict by the font file's size and mtime."""
+    """The cache keys a verdict by the font file's size and mtime; an entry it cannot
+    use is read again rather than trusted."""
     font = tmp_path / "face.ttf"
     font.write_bytes(b"not really a font")
     calls: list[int] = []
@@ -193,6 +208,10 @@ def test_a_changed_font_is_read_again(tmp_path: Path) -> None:
     os.utime(font, ns=(1, 1))
     survey([str(font)], render, cache=tmp_path, model=model)
     assert calls == [1, 1]
+    file = cache_file(tmp_path, model)
+    file.write_text(json.dumps({str(font): {"stamp": [17, 1], "reads": "garbled"}}))
+    survey([str(font)], render, cache=tmp_path, model=model)  # a malformed entry: read again
+    assert calls == [1, 1, 1]
 
 
 def test_without_the_model_the_survey_fails_clearly(two_dejavus: Path, tmp_path: Path) -> None:

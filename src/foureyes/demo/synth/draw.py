@@ -30,7 +30,7 @@ from foureyes.demo.synth.factors import (
 )
 from foureyes.demo.synth.fonts import FontFace, catalogue, sign_face
 from foureyes.demo.synth.layout import arrange, fit, render_per_output
-from foureyes.demo.synth.legibility import floor, lens_scale, lift
+from foureyes.demo.synth.legibility import floor, lens_scale, lift, temper
 from foureyes.demo.synth.timeline import build_tracks
 
 __all__ = ["draw_factors", "estimated_cost"]
@@ -278,7 +278,7 @@ def _meter(
     motion = _motion(rng, name, fmt.decimals, face, lowest)
     seg = face.segments > 0
     bv, sv = video.brightness, video.saturation
-    paint = draw_paint(rng, seg, bv, sv)
+    paint = temper(draw_paint(rng, seg, bv, sv), video)
     align = "right" if seg or rng.random() < 0.6 else "centre"
     stretch, tracking = _spacing(rng, seg)
     low = floor(video, paint)
@@ -356,14 +356,15 @@ def draw_factors(
 
 
 def _effective(f: Factors, widest: dict[str, int]) -> Factors:
-    """``f`` with each meter's effective height where it sits (through a camera, the lens
-    shows its window larger than the screen's far corner, the floor's reference)."""
+    """``f`` with each meter's effective height where it sits: through a camera the lens
+    shows a window at least as large as the screen's far corner, where the floor is met."""
     board = arrange(f, widest) if f.video.camera is not None else None
     meters = []
     for m in f.meters:
-        scale = lens_scale(f.video)
+        corners = None
         if board is not None:
             w = board.boxes[m.name].window
-            scale = lens_scale(f.video, ((w.x0, w.y0), (w.x1, w.y0), (w.x0, w.y1), (w.x1, w.y1)))
+            corners = ((w.x0, w.y0), (w.x1, w.y0), (w.x0, w.y1), (w.x1, w.y1))
+        scale = lens_scale(f.video, corners)
         meters.append(replace(m, height_out=math.floor(m.height * scale * 10 + 1e-6) / 10))
     return replace(f, meters=tuple(meters))

@@ -5,7 +5,7 @@ the window plus the label (above or to the left). The panels are then arranged a
 a strip along the top, a 2x2 grid or scattered, between an optional title band and an
 optional decoy bar. When a layout does not fit, every digit height shrinks by 10% and it
 is tried again, down to each meter's legibility floor, then the stack is tried the same way,
-then the 2x2 grid (four meters at a filmed 480p screen's floors fit side by side only).
+then the 2x2 grid (at a filmed 480p screen's floors four meters may fit only two by two).
 Windows are on even pixels so a patch maps onto 4:2:0 chroma exactly.
 """
 

@@ -10,9 +10,10 @@ the sample's digits: a misread sign alone, or a separator lost or read as the ot
 not a misread digit (and a reader that knows the meter's decimals can recover from it); a
 sign or a comma read as a digit is, and it would be a wrong value no logic can catch.
 
-The verdicts are cached in ``<cache>/synth-fonts-<hash>.json`` (``<hash>`` of the rules
-here and the model's version), each entry under its font's path with the file's size and
-mtime, so worker processes and later runs read no model and a changed font is read again.
+What the model read is cached in ``<cache>/synth-fonts-<hash>.json`` (``<hash>`` of the
+samples, how they are drawn and the model's version), each entry under its font's path
+with the file's size and mtime, so worker processes and later runs read no model, a
+changed font is read again, and the verdict's rule can change without a new read.
 The model must load when a verdict is missing: keeping every face silently would put
 faces back that it cannot read.
 """
@@ -53,6 +54,11 @@ SAMPLES = (("$", "1,234.56"), ("$", "7,890.12"), ("€", "3,456.78"))
 _RENDERING = 1  # bump when the samples are drawn differently (the reads are cached)
 _BATCH = 8  # faces read in one call of the model
 Render = Callable[[str], Sequence[tuple[Image, str]]]
+_NEEDS_MODEL = (
+    "cannot survey the fonts ({reason}): a randomised board draws only faces the OCR model "
+    "reads, so the model must load once to fill the survey's cache "
+    "(pip install rapidocr onnxruntime)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +99,6 @@ def rapidocr() -> SurveyModel:
     return SurveyModel(f"rapidocr {version}", load)
 
 
-_NEEDS_MODEL = (
-    "cannot survey the fonts ({reason}): a randomised board draws only faces the OCR model "
-    "reads, so the model must load once to fill the survey's cache "
-    "(pip install rapidocr onnxruntime)"
-)
-
-
 def default_cache() -> Path:
     """``$XDG_CACHE_HOME/foureyes``, else ``~/.cache/foureyes``."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
@@ -112,14 +111,13 @@ def reads_right(text: str, number: str) -> bool:
 
 
 def cache_file(cache: Path, model: SurveyModel) -> Path:
+    """The survey's file in ``cache`` for ``model`` and the samples as drawn now."""
     rules = json.dumps([_RENDERING, PX, SAMPLES, model.version], ensure_ascii=False)
     return cache / f"synth-fonts-{hashlib.sha256(rules.encode()).hexdigest()[:16]}.json"
 
 
 def _stamp(path: str) -> list[int]:
     """What identifies a font file's contents cheaply: its size and mtime (ns)."""
-    if not path:
-        return [0, 0]
     st = os.stat(path)
     return [st.st_size, st.st_mtime_ns]
 
@@ -144,6 +142,16 @@ def _save(file: Path, entries: dict[str, Any]) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def _entry(hit: Any, stamp: list[int]) -> Verdict | None:
+    """A cached verdict for a font file with ``stamp``; None if stale or malformed."""
+    if not isinstance(hit, dict) or hit.get("stamp") != stamp:
+        return None
+    reads, numbers = hit.get("reads"), hit.get("numbers")
+    if not isinstance(reads, list) or not isinstance(numbers, list) or len(reads) != len(numbers):
+        return None
+    return Verdict(tuple(map(str, reads)), tuple(map(str, numbers)))
 
 
 def _reader(model: SurveyModel) -> Reader:
@@ -176,9 +184,9 @@ def survey(
     out: dict[str, Verdict] = {}
     todo: list[str] = []
     for path in paths:
-        hit = known.get(path)
-        if isinstance(hit, dict) and hit.get("stamp") == _stamp(path):
-            out[path] = Verdict(tuple(hit["reads"]), tuple(hit["numbers"]))
+        hit = _entry(known.get(path), _stamp(path))
+        if hit is not None:
+            out[path] = hit
         else:
             todo.append(path)
     if not todo:
