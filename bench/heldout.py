@@ -186,9 +186,8 @@ def _resets_ok(r: dict[str, Any]) -> bool:
 
 
 def summary_lines(rows: list[dict[str, Any]]) -> list[str]:
-    ok = [r for r in rows if "error" in r or "foureyes" in r]
-    good = [r for r in ok if "foureyes" in r]
-    errors = [r for r in ok if "error" in r]
+    good = [r for r in rows if "foureyes" in r]
+    errors = [r for r in rows if "error" in r]
     if not good:
         return ["no video scored"]
     acc = [r["foureyes"]["accuracy"] for r in good]
@@ -233,8 +232,8 @@ def factor_table(rows: list[dict[str, Any]]) -> list[str]:
             continue
         video = r["labels"].get("video", {})
         for m, s in r["meters"].items():
-            labels = {**{k: video[k] for k in _VIDEO_FACTORS if k in video}}
-            labels |= {k: v for k, v in r["labels"].get("meters", {}).get(m, {}).items()}
+            labels = {k: video[k] for k in _VIDEO_FACTORS if k in video}
+            labels |= r["labels"].get("meters", {}).get(m, {})
             for k, v in labels.items():
                 key = (k, str(v))
                 acc[key].append(_ms(s))

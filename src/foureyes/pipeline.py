@@ -292,7 +292,7 @@ class Pipeline:
         self._trackers = dict(state.trackers)
         for name, tracker in self._trackers.items():
             # the config's settings, not the pickled ones: a resume requires the same
-            # config, and a checkpoint from an older FourEyes counted some in samples
+            # config, but a default left out of it may have changed since the checkpoint
             tracker.s = self._settings(name)
         self._chooser = state.chooser
         self._palettes = dict(state.palettes)

@@ -10,12 +10,12 @@ from foureyes.readers.ctc import alphabet_indices, greedy_decode
 CHARSET = ["blank", "1", "2", "5", ".", "°", "人", " "]
 
 
-def steps(*rows: dict[str, float]) -> np.ndarray:
+def steps(*rows: dict[str, float], charset: list[str] = CHARSET) -> np.ndarray:
     """One row per time step: the given probabilities, the rest spread on the blank."""
-    out = np.zeros((len(rows), len(CHARSET)), np.float32)
+    out = np.zeros((len(rows), len(charset)), np.float32)
     for t, row in enumerate(rows):
         for ch, p in row.items():
-            out[t, CHARSET.index(ch)] = p
+            out[t, charset.index(ch)] = p
         out[t, 0] += 1.0 - out[t].sum()
     return out
 
@@ -54,15 +54,6 @@ def test_weakest_counts_digits_only() -> None:
 LABELLED = ["blank", "1", "2", "5", ".", "$", "G", "R", "A", "N", "D", "O", " "]
 
 
-def labelled(*rows: dict[str, float]) -> np.ndarray:
-    out = np.zeros((len(rows), len(LABELLED)), np.float32)
-    for t, row in enumerate(rows):
-        for ch, p in row.items():
-            out[t, LABELLED.index(ch)] = p
-        out[t, 0] += 1.0 - out[t].sum()
-    return out
-
-
 @pytest.mark.parametrize(
     ("text", "kept"),
     [
@@ -78,7 +69,8 @@ def test_a_word_at_either_end_is_not_part_of_the_value(text: str, kept: str) -> 
     the restricted reading loses the label's steps too (not letters turned into digits)."""
     from foureyes.readers.ctc import label_span
 
-    probs = labelled(*({ch: 0.97} if ch != " " else {" ": 0.9} for ch in text))
+    rows = ({ch: 0.97} if ch != " " else {" ": 0.9} for ch in text)
+    probs = steps(*rows, charset=LABELLED)
     raw = greedy_decode(probs, LABELLED)
     assert raw.text == text
     start, stop = label_span(raw, len(probs))

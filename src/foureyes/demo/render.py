@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -22,7 +23,7 @@ from foureyes.demo.board import Board, MeterState, Popup, format_cents
 from foureyes.demo.sevenseg import Geometry, display_masks
 from foureyes.demo.styles import SEVENSEG, Colour, Style, load_font
 
-__all__ = ["Box", "Renderer"]
+__all__ = ["Box", "Renderer", "draw_coins"]
 
 Image = npt.NDArray[np.uint8]
 Mask = npt.NDArray[np.float32]
@@ -359,6 +360,28 @@ def _reels(draw: ImageDraw.ImageDraw, style: Style, rng: random.Random, *, top: 
             _text_centred(draw, cell, symbol, font, colour)
 
 
+def draw_coins(
+    draw: ImageDraw.ImageDraw,
+    w: int,
+    h: int,
+    rnd: random.Random,
+    *,
+    area: int,
+    stroke: Callable[[float], int],
+) -> None:
+    """Gold coins strewn over a ``w`` x ``h`` popup, one per ``area`` square pixels (at
+    least 3), each outlined ``stroke(radius)`` pixels wide."""
+    for _ in range(max(3, w * h // area)):
+        r = rnd.uniform(0.12, 0.3) * h
+        cx, cy = rnd.uniform(0, w), rnd.uniform(0, h)
+        draw.ellipse(
+            [cx - r, cy - r, cx + r, cy + r],
+            fill=(250, 200, 40),
+            outline=(150, 100, 0),
+            width=stroke(r),
+        )
+
+
 def _popup_sprite(popup: Popup, w: int, h: int, phase: int) -> Image:
     palettes = ((200, 30, 30), (30, 120, 220), (150, 40, 190), (240, 150, 0), (20, 150, 80))
     fill = palettes[popup.start % len(palettes)]
@@ -368,16 +391,7 @@ def _popup_sprite(popup: Popup, w: int, h: int, phase: int) -> Image:
     draw = ImageDraw.Draw(img)
     draw.rectangle([0, 0, w - 1, h - 1], outline=(255, 240, 200), width=max(1, h // 20))
     if popup.kind == "coins":
-        rnd = random.Random(popup.start)
-        for _ in range(max(3, w * h // 300)):
-            r = rnd.uniform(0.12, 0.3) * h
-            cx, cy = rnd.uniform(0, w), rnd.uniform(0, h)
-            draw.ellipse(
-                [cx - r, cy - r, cx + r, cy + r],
-                fill=(250, 200, 40),
-                outline=(150, 100, 0),
-                width=2,
-            )
+        draw_coins(draw, w, h, random.Random(popup.start), area=300, stroke=lambda r: 2)
     elif popup.text:
         text_colour = (255, 255, 255) if phase == 0 else (160, 0, 0)
         size = max(6, round(h * 0.55))

@@ -12,35 +12,21 @@ never changes the value, it only confirms it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from itertools import pairwise
 
 from foureyes.model import Image, RawRead
-from foureyes.readers.choose import PreparationChooser
 from foureyes.readers.crop import PREPARATIONS
-from foureyes.readers.looks import Around, certain
+from foureyes.readers.looks import Around, Rereads, certain
 from foureyes.readers.parse import ParseResult
 from foureyes.readers.route import MeterReaders
 from foureyes.readers.settle import moving
 
 __all__ = ["Confirmations"]
 
-Parse = Callable[[str, str], ParseResult]  # (meter, text) -> result
 
-
-class Confirmations:
+class Confirmations(Rereads):
     """Reads doubtful reads of displays at rest again, all meters of a sample in one call."""
-
-    def __init__(self, meters: Sequence[str], chooser: PreparationChooser, parse: Parse) -> None:
-        self.meters = tuple(meters)
-        self._chooser = chooser
-        self._parse = parse
-        self._reads = 0
-
-    def take_reads(self) -> int:
-        """Model reads made since the last call (for the run's counters)."""
-        reads, self._reads = self._reads, 0
-        return reads
 
     def __call__(
         self,
@@ -66,8 +52,7 @@ class Confirmations:
             todo.append((name, preferred(still)))
         if not todo:
             return set()
-        reads = reader.read_for([m for m, _ in todo], [c for _, c in todo])
-        self._reads += len(reads)
+        reads = self._read(reader, todo)
         agreeing: dict[str, bool] = {}
         for (name, _), look in zip(todo, reads, strict=True):
             same = self._parse(name, look.value_text).value == results[name][1].value

@@ -66,22 +66,18 @@ def _longest_run(flags: np.ndarray, gap: int) -> tuple[int, int] | None:
 _MIN_CONTRAST = 40.0  # below this nothing stands out: a blank panel, not text
 
 
-def _contrast(crop: Image) -> tuple[npt.NDArray[np.float32], float]:
+def _contrast(crop: Image, *, per_row: bool = False) -> tuple[npt.NDArray[np.float32], float]:
     """Each pixel's distance from the background (the border's median colour), taken on
-    the channel that differs most, and the text's contrast (its 99.5th percentile)."""
-    c = crop.astype(np.int16)
-    border = np.concatenate([c[0], c[-1], c[:, 0], c[:, -1]])
-    bg = np.median(border, axis=0)
-    diff = np.abs(c - bg).max(axis=2).astype(np.float32)
-    return diff, float(np.percentile(diff, 99.5))
+    the channel that differs most, and the text's contrast (its 99.5th percentile).
 
-
-def _row_contrast(crop: Image) -> tuple[npt.NDArray[np.float32], float]:
-    """Like :func:`_contrast`, each pixel against its own row's median colour: a region
+    ``per_row`` takes each row's own median colour as its background instead: a region
     drawn around a label on one panel and the value on another has two backgrounds, one
     above the other, and against one colour for both the lighter one stands out as text."""
     c = crop.astype(np.int16)
-    bg = np.median(c, axis=1, keepdims=True)
+    if per_row:
+        bg = np.median(c, axis=1, keepdims=True)
+    else:
+        bg = np.median(np.concatenate([c[0], c[-1], c[:, 0], c[:, -1]]), axis=0)
     diff = np.abs(c - bg).max(axis=2).astype(np.float32)
     return diff, float(np.percentile(diff, 99.5))
 
@@ -93,7 +89,7 @@ def tighten(crop: Image) -> Image:
     h, w = crop.shape[:2]
     if h < 8 or w < 8:
         return crop
-    diff, peak = _row_contrast(crop)
+    diff, peak = _contrast(crop, per_row=True)
     if peak < _MIN_CONTRAST:
         return crop
     # Half the peak keeps bright strokes and drops glow, noise and a seven-segment

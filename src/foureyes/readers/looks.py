@@ -20,7 +20,7 @@ from foureyes.readers.settle import moving_throughout, settled_index
 from foureyes.tracking.rules import Point, consistent
 from foureyes.tracking.tracker import TrackerSettings
 
-__all__ = ["Around", "Looks", "SecondLooks", "certain"]
+__all__ = ["Around", "Looks", "Rereads", "SecondLooks", "certain"]
 
 Parse = Callable[[str, str], ParseResult]  # (meter, text) -> result
 
@@ -33,9 +33,8 @@ def certain(raw: RawRead, strong: float) -> bool:
 @dataclass(slots=True)
 class Looks:
     """What the display showed at rest around a doubted sample, per meter: the values read
-    with certainty at each rest, how far (seconds) each rest is from the sample, whether
-    it agrees with what the sample's read saw, and the motion's length from rest to rest
-    when the read showed both ends of it (one change of the display)."""
+    with certainty at each rest, how far (seconds) each rest is from the sample, and
+    whether it agrees with what the sample's read saw."""
 
     after: dict[str, float] = field(default_factory=dict)
     before: dict[str, float] = field(default_factory=dict)
@@ -48,7 +47,29 @@ class Looks:
     moving: set[str] = field(default_factory=set)
 
 
-class SecondLooks:
+class Rereads:
+    """What reads a sample's meters again (second looks, confirmations): the meters, how
+    each is prepared and parsed, and a count of the model reads made."""
+
+    def __init__(self, meters: Sequence[str], chooser: PreparationChooser, parse: Parse) -> None:
+        self.meters = tuple(meters)
+        self._chooser = chooser
+        self._parse = parse
+        self._reads = 0
+
+    def take_reads(self) -> int:
+        """Model reads made since the last call (for the run's counters)."""
+        reads, self._reads = self._reads, 0
+        return reads
+
+    def _read(self, reader: MeterReaders, jobs: Sequence[tuple[str, Image]]) -> list[RawRead]:
+        """Read ``(meter, crop)`` jobs in one call per reader, and count them."""
+        reads = reader.read_for([m for m, _ in jobs], [c for _, c in jobs])
+        self._reads += len(reads)
+        return reads
+
+
+class SecondLooks(Rereads):
     """Finds and reads the rests around doubted samples, one model call per sample."""
 
     def __init__(
@@ -58,16 +79,8 @@ class SecondLooks:
         palettes: Mapping[str, Palette],
         parse: Parse,
     ) -> None:
-        self.meters = tuple(meters)
-        self._chooser = chooser
+        super().__init__(meters, chooser, parse)
         self._palettes = palettes
-        self._parse = parse
-        self._reads = 0
-
-    def take_reads(self) -> int:
-        """Model reads made since the last call (for the run's counters)."""
-        reads, self._reads = self._reads, 0
-        return reads
 
     def __call__(
         self,
@@ -94,8 +107,7 @@ class SecondLooks:
         todo, looks = self._find_rests(crops, around, results, covered, settings)
         if not todo:
             return looks
-        reads = reader.read_for([m for m, _, _, _ in todo], [c for _, _, c, _ in todo])
-        self._reads += len(reads)
+        reads = self._read(reader, [(m, crop) for m, _, crop, _ in todo])
         for (name, side, _, distance), look in zip(todo, reads, strict=True):
             strong = settings[name].strong_char
             parsed = self._parse(name, look.value_text)
@@ -107,7 +119,7 @@ class SecondLooks:
             if not raw.agrees_with(look, strong, prefix=not first.ok):
                 looks.disagree.add((name, side))
         for name in list(looks.after):
-            self._bracket(name, looks, results[name], settings[name])
+            _bracket(name, looks, settings[name])
         for name in looks.moving:
             # Caught in motion, a certain read that shows no rest the display came to
             # is a mix of two values, however sure the model was of it.
@@ -145,7 +157,7 @@ class SecondLooks:
                 if self._palettes[name].covered(seq[k]):
                     hidden += 1  # the motion was a popup's arrival or departure
                     continue
-                distance = abs(around.times[side][k - 1] - around.ts) if k else 0.0
+                distance = abs(around.times[side][k - 1] - around.ts)  # seq[0] is the sample
                 todo.append((name, side, prepare(seq[k]), distance))
                 rests += 1
             if rests == 1 and hidden == 1:
@@ -153,22 +165,6 @@ class SecondLooks:
             if rests and in_motion and parsed.ok and not uncertain:
                 looks.moving.add(name)
         return todo, looks
-
-    def _bracket(
-        self,
-        name: str,
-        looks: Looks,
-        result: tuple[RawRead, ParseResult],
-        settings: TrackerSettings,
-    ) -> None:
-        """Rests on both sides: drop both unless the later is a step the meter can make
-        from the earlier."""
-        hi, lo = looks.after.get(name), looks.before.get(name)
-        if lo is None or hi is None:
-            return
-        if not _one_step(settings, lo, hi):
-            for side in (looks.after, looks.before, looks.after_in, looks.before_by):
-                side.pop(name, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +175,15 @@ class Around:
     ts: float
     frames: tuple[Sequence[dict[str, Image]], Sequence[dict[str, Image]]]
     times: tuple[Sequence[float], Sequence[float]]
+
+
+def _bracket(name: str, looks: Looks, settings: TrackerSettings) -> None:
+    """Rests on both sides: drop both unless the later is a step the meter can make from
+    the earlier."""
+    hi, lo = looks.after.get(name), looks.before.get(name)
+    if lo is not None and hi is not None and not _one_step(settings, lo, hi):
+        for side in (looks.after, looks.before, looks.after_in, looks.before_by):
+            side.pop(name, None)
 
 
 def _one_step(settings: TrackerSettings, old: float, new: float) -> bool:

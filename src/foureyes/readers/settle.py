@@ -9,6 +9,7 @@ compression or sensor noise would make it.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -116,35 +117,31 @@ class MotionTimer:
     A motion that did not start from such a rest (it began while the display was still
     settling) is not reported: its start is unknown."""
 
-    __slots__ = ("_crop", "_grey", "_history", "_start", "_still", "_ts", "jump", "share", "still")
+    __slots__ = ("_grey", "_recent", "_start", "_still", "jump", "share", "still")
 
     def __init__(self, *, still: int = 2, jump: int = JUMP, share: float = 0.002) -> None:
         self.still, self.jump, self.share = still, jump, share
-        self._grey: npt.NDArray[np.int16] | None = None
-        self._crop: Image | None = None
-        self._ts = 0.0
+        self._grey: npt.NDArray[np.int16] | None = None  # the last frame's
+        self._recent: deque[tuple[float, Image]] = deque(maxlen=max(1, still))
         self._still = 0  # frame steps without change up to the last frame
         self._start: tuple[float, Image] | None = None  # the rest a motion left from
-        self._history: list[tuple[float, Image]] = []  # the last ``still`` frames
 
     def add(self, ts: float, crop: Image) -> Motion | None:
         grey = _grey(crop)
         done: Motion | None = None
-        if self._grey is not None and self._crop is not None:
+        if self._grey is not None:
             if _moved(self._grey, grey, self.jump, self.share):
                 if self._still >= self.still:
-                    self._start = (self._ts, self._crop)  # left a rest from the last frame
+                    self._start = self._recent[-1]  # left a rest from the last frame
                 elif self._still:
                     self._start = None  # it paused, too briefly to be a rest
                 self._still = 0
             else:
                 self._still += 1
                 if self._still == self.still and self._start is not None:
-                    rest_ts, rest_crop = self._history[0]  # the first frame of the rest
+                    rest_ts, rest_crop = self._recent[0]  # the first frame of the rest
                     done = Motion(self._start[0], rest_ts, self._start[1], rest_crop)
                     self._start = None
-        self._history = (
-            [*self._history[-(self.still - 1) :], (ts, crop)] if self.still > 1 else [(ts, crop)]
-        )
-        self._grey, self._crop, self._ts = grey, crop, ts
+        self._recent.append((ts, crop))
+        self._grey = grey
         return done

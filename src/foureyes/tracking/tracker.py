@@ -3,9 +3,10 @@
 A raw OCR read is wrong on some frames (rolling digits, popups, compression). The tracker
 never passes such a read on: it decides each sample only after it has seen ``lookahead``
 seconds of later samples, and it accepts a value only when it fits the meter's history and
-agrees with its neighbours. A read that leaves the meter's envelope (a drop, or a rise faster than
-the meter grows) is a *level change* only if the new level persists; a persistent big drop
-is a reset. Everything here is pure logic on :class:`Observation`\\ s: no video, no model.
+agrees with its neighbours. A read that leaves the meter's envelope (a drop, or a rise
+faster than the meter grows) is a *level change* only if the new level persists; a
+persistent big drop is a reset. Everything here is pure logic on
+:class:`Observation`\\ s: no video, no model.
 """
 
 from __future__ import annotations
@@ -196,8 +197,8 @@ class MeterTracker:
         """Whether a rest's value was on screen at the sample, the value the display rolled
         from or to there, and never one the meter reached only later.
 
-        Once the meter's changes are timed, a rest within the shortest of them (the lower
-        quartile) was: the change that ended there had begun by the sample, or the one
+        Once the meter's changes are timed, a rest nearer than the shortest of them was:
+        the change that ended there had begun by the sample, or the one
         that left it had not ended. Beyond that, a rest must also show what the read saw
         (``agrees``) and lie within one change and a quarter: a longer motion is several
         changes in a burst, and its far rest is a later value. Untimed, agreement alone."""
@@ -546,7 +547,7 @@ class MeterTracker:
                 unresolved
                 and w.prev_ok is not None
                 and w.segment == self._segment
-                and not getattr(w, "settled", False)  # a checkpoint from before the field
+                and not w.settled
             )
             waited = self._awaiting[-1].obs.ts - w.obs.ts
             if can_still_hold and not final and waited < self.s.max_pending - _SLACK:

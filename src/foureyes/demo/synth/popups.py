@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
+from foureyes.demo.render import draw_coins
 from foureyes.demo.synth.factors import Colour, Factors
 from foureyes.demo.synth.fonts import FontFace
 from foureyes.demo.synth.layout import Board, Rect
@@ -174,15 +175,7 @@ def sprite(p: Popup, size: tuple[int, int], phase: int) -> Image.Image:
     draw.rectangle([0, 0, w - 1, h - 1], outline=ink, width=max(1, h // 18))
     if p.kind == "coins":
         rnd = random.Random(p.start * 31 + p.rect.x0)
-        for _ in range(max(3, w * h // 250)):
-            r = rnd.uniform(0.12, 0.3) * h
-            cx, cy = rnd.uniform(0, w), rnd.uniform(0, h)
-            draw.ellipse(
-                [cx - r, cy - r, cx + r, cy + r],
-                fill=(250, 200, 40),
-                outline=(150, 100, 0),
-                width=max(1, round(r / 6)),
-            )
+        draw_coins(draw, w, h, rnd, area=250, stroke=lambda r: max(1, round(r / 6)))
     elif p.text and h >= 8 and w >= 8:
         text_in(draw, Rect(0, 0, w, h), p.text, p.face, ink, fit=0.85)
     return img
