@@ -4,10 +4,10 @@ streams)."""
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import platform
+import sys
 import threading
 import time
 import uuid
@@ -133,14 +133,29 @@ def _refuse(out: Path, why: str) -> NoReturn:
     raise OutputError(why, path=str(out))
 
 
+def _lock(fd: int) -> None:
+    """Take an exclusive lock on the open file ``fd`` without waiting; raises
+    BlockingIOError (POSIX) or PermissionError (Windows) when another process holds it.
+    The platform's module is imported here, not at import time, so FourEyes imports on
+    both."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
 @contextmanager
 def _exclusive(out: Path) -> Iterator[None]:
     """Hold ``out/.lock`` for the run: two processes appending to one store and one pair
     of JSONL files would interleave their lines."""
     with (out / ".lock").open("w") as lock:
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            _lock(lock.fileno())
+        except (BlockingIOError, PermissionError):
             raise OutputError(
                 "another foureyes run is writing to it; wait for it or choose another --out",
                 path=str(out),
