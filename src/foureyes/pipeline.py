@@ -26,7 +26,7 @@ from foureyes.holdback import Aligner, Evidence
 from foureyes.model import Event, Frame, Image, RawRead, Reading, Region
 from foureyes.observe.tracing import NOOP, Tracer
 from foureyes.readers.base import Reader
-from foureyes.readers.choose import PreparationChooser
+from foureyes.readers.choose import PreparationChooser, no_sign
 from foureyes.readers.confirm import Confirmations
 from foureyes.readers.crop import MeterCrop
 from foureyes.readers.looks import Around, Looks, SecondLooks, certain
@@ -431,7 +431,10 @@ class Pipeline:
 
     def _parse(self, meter: str, text: str) -> ParseResult:
         cfg = self.config.meters[meter]
-        return parse_value(text, cfg.kind, cfg.decimals)
+        parsed = parse_value(text, cfg.kind, cfg.decimals)
+        if parsed.ok and not self._chooser.fits_form(meter, text):
+            return ParseResult(None, reason=no_sign(text))
+        return parsed
 
     def _alternatives(self, meter: str, raw: RawRead) -> tuple[float, ...]:
         values = (self._parse(meter, v).value for v in raw.variants)

@@ -64,7 +64,9 @@ def _results(*texts: str | None) -> dict[int, tuple[object, ParseResult]]:
 
     out = {}
     for w, t in enumerate(texts):
-        out[w] = (RawRead(text=t or "", confidence=1.0), parse("m", t or ""))
+        text = t or ""
+        raw = RawRead(text=text, confidence=1.0, probs=(1.0,) * len(text))
+        out[w] = (raw, parse("m", text))
     return out
 
 
@@ -76,6 +78,27 @@ def _results(*texts: str | None) -> dict[int, tuple[object, ParseResult]]:
         ("glow closes a 3 in one way only", ["$13.50", "$18.50", "$13.50"], 13.5, 0, False),
         ("no two agree: in doubt", ["$13.50", "$18.50", "$19.50"], 13.5, 0, True),
         ("one way parses: it stands, in doubt of nothing", [None, "$12.50", None], 12.5, 0, False),
+        (
+            "a sign binarised into an 8 both faded ways",
+            ["$55.50", "855.50", "855.50"],
+            55.5,
+            0,
+            False,
+        ),
+        (
+            "a ghost 8 where the plain way has no sign",
+            ["8,971.98", "$971.98", "$971.98"],
+            971.98,
+            1,
+            False,
+        ),
+        (
+            "a sign after the number, a 5 in its place",
+            ["12.50 €", "12.505", "12.50 €"],
+            12.5,
+            0,
+            False,
+        ),
     ],
 )
 def test_preparations_are_combined_by_agreement(
@@ -90,3 +113,28 @@ def test_preparations_are_combined_by_agreement(
         assert parsed.value == value, name
         assert ("m" in chooser.disputed) is disputed, name
     assert chooser._state["m"].preferred == preferred, name
+
+
+@pytest.mark.parametrize(
+    ("name", "calibration_reads", "later", "fits"),
+    [
+        (
+            "a sign seen: a digit in its place is not this meter",
+            ["$55.50", "855.50"],
+            "855.51",
+            False,
+        ),
+        ("a sign seen: the sign must be read", ["$55.50", "855.50"], "55.51", False),
+        ("a sign seen: a read showing it fits", ["$55.50", "855.50"], "$ 55.51", True),
+        ("no sign ever seen: anything fits", ["55.50", "55.50"], "$55.51", True),
+        ("a sign after: it must be after", ["55.50€", "55.50€"], "€55.51", False),
+    ],
+)
+def test_a_meter_keeps_the_form_its_calibration_saw(
+    name: str, calibration_reads: list[str], later: str, fits: bool
+) -> None:
+    """The sides a meter shows a currency sign on are its form, which no frame changes."""
+    chooser = PreparationChooser(["m"], calibration=3)
+    for _ in range(3):
+        chooser._calibrate("m", _results(*calibration_reads))  # type: ignore[arg-type]
+    assert chooser.fits_form("m", later) is fits, name

@@ -1,5 +1,5 @@
 """Confirmations: an uncertain read of a display at rest stands as certain only when
-every other look at that rest reads the same value."""
+every other look at that rest reads the same value, and one of them is sure of it."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from foureyes.readers.route import MeterReaders
 
 
 class Scripted:
-    """A reader that answers each call with the next texts of a script, and counts."""
+    """A reader that answers each call with the next texts of a script, and counts. A
+    text ending in "?" is read unsure of one digit."""
 
     name = "scripted"
 
@@ -32,12 +33,16 @@ class Scripted:
 
     def read(self, crops: Sequence[Image]) -> list[RawRead]:
         self.crops.append(len(crops))
-        out = [
-            RawRead(text=t, confidence=1.0, probs=(1.0,) * len(t), weakest=1.0)
-            for t in self.texts[: len(crops)]
-        ]
+        out = [_read(t) for t in self.texts[: len(crops)]]
         self.texts = self.texts[len(crops) :]
         return out
+
+
+def _read(text: str) -> RawRead:
+    weakest = 0.6 if text.endswith("?") else 1.0
+    text = text.rstrip("?")
+    probs = (1.0,) * (len(text) - 1) + (weakest,)
+    return RawRead(text=text, confidence=weakest, probs=probs, weakest=weakest)
 
 
 def parse(meter: str, text: str) -> ParseResult:
@@ -59,6 +64,24 @@ UNSURE = RawRead(text="$12.50", confidence=0.8, probs=(1, 1, 1, 0.6, 1, 1), weak
     ("name", "raw", "moving", "covered", "script", "confirmed", "reads"),
     [
         ("at rest, every look agrees", UNSURE, False, False, ["$12.50"] * 3, True, 3),
+        (
+            "at rest, one look agrees surely, the others unsure",
+            UNSURE,
+            False,
+            False,
+            ["$12.50?", "$12.50", "$12.50?"],
+            True,
+            3,
+        ),
+        (
+            "at rest, every look agrees, none is sure: the model's own doubt",
+            UNSURE,
+            False,
+            False,
+            ["$12.50?"] * 3,
+            False,
+            3,
+        ),
         (
             "at rest, one look reads otherwise",
             UNSURE,
@@ -159,3 +182,42 @@ def test_a_certain_read_caught_in_motion_must_show_a_rest(first: str, mixed: boo
     assert got.after_in["m"] == pytest.approx(3 / 30) and got.before_by["m"] == pytest.approx(
         1 / 30
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "beside", "mixed"),
+    [
+        ("only the background moves: both neighbours read it surely", ["$12.55"] * 2, False),
+        ("a display counting on: a neighbour reads on", ["$12.56", "$12.55"], True),
+        ("a neighbour unsure of a digit", ["$12.55", "$12.55?"], True),
+        ("a neighbour reads no number", ["$12.55", ""], True),
+    ],
+)
+def test_a_certain_read_in_motion_with_no_rest_in_sight_needs_its_neighbours(
+    name: str, beside: list[str], mixed: bool
+) -> None:
+    """A display that never settles around a sample (counting on and on, or a moving
+    background) has no rest to compare with: the frames on either side must read the
+    sample's value surely, or the read is a mix."""
+    from foureyes.readers.looks import SecondLooks
+    from foureyes.readers.occlusion import Palette
+    from foureyes.tracking.tracker import TrackerSettings
+
+    rng = np.random.default_rng(3)
+    pics = [rng.integers(0, 255, (30, 90, 3), dtype=np.uint8) for _ in range(9)]
+    after = [{"m": p} for p in pics[1:5]]
+    before = [{"m": p} for p in pics[5:9]]
+    times = ([1.0 + k / 30 for k in range(1, 5)], [1.0 - k / 30 for k in range(1, 5)])
+    reader = Scripted(list(beside))
+    looks = SecondLooks(["m"], PreparationChooser(["m"]), {"m": Palette()}, parse)
+    raw = _read("$12.55")
+    got = looks(
+        MeterReaders.uniform(reader, ["m"]),
+        {"m": pics[0]},
+        Around(1.0, (after, before), times),
+        {"m": (raw, parse("m", raw.text))},
+        {"m": False},
+        {"m": TrackerSettings()},
+    )
+    assert ("m" in got.mixed) is mixed, name
+    assert sum(reader.crops) == 2 and not got.after and not got.before, name

@@ -11,6 +11,14 @@ sample's, and each way that read it earns a vote; where no two agree the sample 
 doubt. The way with the most votes (the least processed of a tie) is then used alone,
 with the others as a fallback for crops it cannot read, and the choice is made again if
 it keeps failing.
+
+Agreement can be fooled where two ways share their processing: a currency sign that
+binarises into a blob reads "855,511.57" both ways a clean crop is made, where the plain
+crop reads "$55,511.57" without a doubt; a seven-segment ghost 8 does the reverse. A way
+that reads a sign the model is sure of is direct evidence of the display's *form*, which
+no frame changes: a read with a digit where a sign was seen is then not a read of this
+meter. The sides a meter shows a sign on are learned while calibrating (seen in at least
+half of those samples) and kept, and every read after must show it.
 """
 
 from __future__ import annotations
@@ -24,9 +32,38 @@ from foureyes.readers.crop import PREPARATIONS
 from foureyes.readers.parse import ParseResult
 from foureyes.readers.route import MeterReaders
 
-__all__ = ["PreparationChooser"]
+__all__ = ["PreparationChooser", "no_sign", "sign_sides"]
 
 Parse = Callable[[str, str], ParseResult]  # (meter, text) -> result
+
+_SIGNS = "$€£¥₩₹"
+
+
+def sign_sides(text: str, probs: Sequence[float] = (), strong: float | None = None) -> set[str]:
+    """The ends ("before", "after") of a read's text that carry a currency sign; with
+    ``strong``, only signs read at least that surely (``probs``: per character)."""
+    if len(probs) != len(text):
+        probs = ()
+    ends = {"before": _first(text), "after": _last(text)}
+    out = set()
+    for side, i in ends.items():
+        if i is None or text[i] not in _SIGNS:
+            continue
+        if strong is None or (probs and probs[i] >= strong):
+            out.add(side)
+    return out
+
+
+def no_sign(text: str) -> str:
+    return f"no currency sign where the meter shows one: {text!r}"
+
+
+def _first(text: str) -> int | None:
+    return next((i for i, c in enumerate(text) if not c.isspace()), None)
+
+
+def _last(text: str) -> int | None:
+    return next((i for i in range(len(text) - 1, -1, -1) if not text[i].isspace()), None)
 
 
 @dataclass(slots=True)
@@ -42,14 +79,30 @@ class PreparationChooser:
     meters: Sequence[str]
     calibration: int = 6  # samples read every way before a meter settles on one
     refail: int = 8  # consecutive failures of the chosen way before choosing again
+    strong: float = 0.9  # a sign read at least this surely is evidence of the form
     reads: int = 0
     _state: dict[str, _State] = field(default_factory=dict)
+    # per meter: calibration samples seen, and in how many a sign was read surely, by side
+    _sign_seen: dict[str, dict[str, int]] = field(default_factory=dict)
     #: the meters of the last ``read`` whose ways disagreed with no two alike
     disputed: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         for m in self.meters:
             self._reset(m)
+            self._sign_seen[m] = {"samples": 0, "before": 0, "after": 0}
+
+    def signs(self, meter: str) -> set[str]:
+        """The sides this meter has been seen to show a currency sign on."""
+        seen = self._sign_seen[meter]
+        if not seen["samples"]:
+            return set()
+        return {s for s in ("before", "after") if 2 * seen[s] >= max(seen["samples"], 2)}
+
+    def fits_form(self, meter: str, text: str) -> bool:
+        """Whether ``text`` shows every sign this meter shows (a digit in a sign's place,
+        or no sign, is not a read of it)."""
+        return self.signs(meter) <= sign_sides(text)
 
     def _reset(self, meter: str) -> None:
         self._state[meter] = _State([0] * len(PREPARATIONS), self.calibration)
@@ -115,12 +168,24 @@ class PreparationChooser:
         self, meter: str, results: dict[int, tuple[RawRead, ParseResult]]
     ) -> tuple[RawRead, ParseResult]:
         st = self._state[meter]
+        seen = self._sign_seen[meter]
+        sure: set[str] = set()
+        for raw, _ in results.values():
+            sure |= sign_sides(raw.value_text, raw.probs, self.strong)
+        seen["samples"] += 1
+        for side in sure:
+            seen[side] += 1
+        formless = False
+        for w, (raw, parsed_w) in results.items():
+            if parsed_w.ok and not sure <= sign_sides(raw.value_text):
+                results[w] = (raw, ParseResult(None, reason=no_sign(raw.value_text)))
+                formless = True
         parsed = [w for w in sorted(results) if results[w][1].ok]
         by_value: dict[float | None, list[int]] = {}
         for w in parsed:
             by_value.setdefault(results[w][1].value, []).append(w)
         agreed = max(by_value.values(), key=len, default=[])
-        if len(agreed) >= 2:
+        if len(agreed) >= 2 or (formless and len(parsed) == 1):
             for w in agreed:
                 st.votes[w] += 1
             winner = agreed[0]  # the least processed of those that agree

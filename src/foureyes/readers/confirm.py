@@ -6,8 +6,13 @@ likeliest digit is usually right (the bare model, which ignores doubt, gets it),
 frames around the sample, so the doubt can be settled by agreement instead of a guess:
 the same crop prepared the other ways, and a neighbouring frame of the same rest (other
 codec and sensor noise), are read too, and the read stands as certain only if every one
-of them reads the same value. Any disagreement leaves it as doubtful as it was; a look
-never changes the value, it only confirms it.
+of them reads the same value and at least one of them is sure of it. Any disagreement
+leaves it as doubtful as it was; a look never changes the value, it only confirms it.
+
+Agreement alone is not enough: the looks go to the same model, and where the doubt is the
+model's own about a glyph (a fourteen-segment 6 it takes for a 5) every look repeats the
+same likeliest digit, just as unsure. Only noise is settled by reading again, and noise
+shows as a look that reads the digit clearly.
 """
 
 from __future__ import annotations
@@ -37,7 +42,8 @@ class Confirmations(Rereads):
         covered: Mapping[str, bool],
         strong: Mapping[str, float],
     ) -> set[str]:
-        """The meters whose uncertain read every other look at the same rest agrees with."""
+        """The meters whose uncertain read every other look at the same rest agrees with,
+        one of them with certainty."""
         todo: list[tuple[str, Image]] = []
         for name in (m for m in self.meters if m in results):
             raw, parsed = results[name]
@@ -54,10 +60,13 @@ class Confirmations(Rereads):
             return set()
         reads = self._read(reader, todo)
         agreeing: dict[str, bool] = {}
+        sure: set[str] = set()
         for (name, _), look in zip(todo, reads, strict=True):
             same = self._parse(name, look.value_text).value == results[name][1].value
             agreeing[name] = agreeing.get(name, True) and same
-        return {name for name, ok in agreeing.items() if ok}
+            if certain(look, strong[name]):
+                sure.add(name)
+        return {name for name, ok in agreeing.items() if ok and name in sure}
 
     @staticmethod
     def _still(name: str, crop: Image, around: Around) -> Image | None:

@@ -24,6 +24,8 @@ __all__ = ["Around", "Looks", "Rereads", "SecondLooks", "certain"]
 
 Parse = Callable[[str, str], ParseResult]  # (meter, text) -> result
 
+_BESIDE = 2  # a read of the frame beside the sample, not of a rest
+
 
 def certain(raw: RawRead, strong: float) -> bool:
     """Whether the model was sure of every digit and saw no stray glyph."""
@@ -41,7 +43,9 @@ class Looks:
     after_in: dict[str, float] = field(default_factory=dict)
     before_by: dict[str, float] = field(default_factory=dict)
     disagree: set[tuple[str, int]] = field(default_factory=set)  # (meter, side 0 after / 1)
-    mixed: set[str] = field(default_factory=set)  # a certain read showing neither
+    # a certain read caught in motion that shows neither rest, or (no rest in sight)
+    # whose neighbouring frames read otherwise
+    mixed: set[str] = field(default_factory=set)
     hidden: set[str] = field(default_factory=set)  # a popup hides the rest on one side
     # certain reads caught in a motion of the display's own (it rests nearby, uncovered)
     moving: set[str] = field(default_factory=set)
@@ -103,14 +107,20 @@ class SecondLooks(Rereads):
         when read with certainty; it *agrees* when it shows what the sample's read saw
         (the digits it was sure of, its best or runner-up digit elsewhere). A rest covered
         by a popup is not read: the motion that led to it was the popup's, and the other
-        side's rest is then all there is (``hidden``)."""
+        side's rest is then all there is (``hidden``). A certain read in motion with no
+        rest in sight is checked against the frames beside it instead."""
         todo, looks = self._find_rests(crops, around, results, covered, settings)
         if not todo:
             return looks
         reads = self._read(reader, [(m, crop) for m, _, crop, _ in todo])
+        unsteady: set[str] = set()
         for (name, side, _, distance), look in zip(todo, reads, strict=True):
             strong = settings[name].strong_char
             parsed = self._parse(name, look.value_text)
+            if side == _BESIDE:
+                if parsed.value != results[name][1].value or not certain(look, strong):
+                    unsteady.add(name)
+                continue
             if parsed.value is None or not certain(look, strong):
                 continue
             (looks.before if side else looks.after)[name] = parsed.value
@@ -126,6 +136,7 @@ class SecondLooks(Rereads):
             value = results[name][1].value
             if value not in (looks.after.get(name), looks.before.get(name)):
                 looks.mixed.add(name)
+        looks.mixed |= unsteady
         return looks
 
     def _find_rests(
@@ -164,6 +175,11 @@ class SecondLooks(Rereads):
                 looks.hidden.add(name)
             if rests and in_motion and parsed.ok and not uncertain:
                 looks.moving.add(name)
+            elif in_motion and parsed.ok and not uncertain and not hidden:
+                # Moving with no rest in sight: a display counting on and on, or only its
+                # background moves. The frames beside the sample tell them apart: at rest
+                # they read the same value, surely; anything else and the read is a mix.
+                todo += [(name, _BESIDE, prepare(seq[1]), 0.0) for seq in sides if len(seq) > 1]
         return todo, looks
 
 
