@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -123,6 +124,21 @@ class RawRead:
     variants: tuple[str, ...] = ()  # ``constrained`` with uncertain digits swapped
     probs: tuple[float, ...] = ()  # per character of ``constrained``
     runner_up: tuple[str, ...] = ()  # per character of ``constrained``: the second choice
+    steps: tuple[int, ...] = ()  # per character of ``constrained``: where (model time step)
+
+    @property
+    def widest_gap(self) -> float | None:
+        """The widest gap between neighbouring characters, in typical gaps (1.0 for a
+        number printed evenly; more where something hides characters or the form has a
+        space); None with fewer than three characters placed."""
+        text = self.value_text
+        if len(self.steps) != len(text):
+            return None
+        at = [s for c, s in zip(text, self.steps, strict=True) if not c.isspace()]
+        gaps = sorted(b - a for a, b in pairwise(at))
+        if len(gaps) < 2 or gaps[len(gaps) // 2] <= 0:
+            return None
+        return gaps[-1] / gaps[len(gaps) // 2]
 
     def agrees_with(self, other: RawRead, certain: float, *, prefix: bool = False) -> bool:
         """Whether ``other`` shows what this read saw: the same characters wherever it is

@@ -75,6 +75,7 @@ class StageTimes:
     track: float = 0.0
     samples: int = 0
     reads: int = 0
+    recalled: int = 0  # reads given again for a picture unchanged since (not model calls)
 
     def counters(self) -> dict[str, float]:
         return {k: getattr(self, k) for k in self.__slots__}
@@ -483,7 +484,7 @@ class Pipeline:
         readers = self._cheap if level >= Level.MINIMAL else self._readers
         keep = self.config.degrade.keep or list(self.meters[:1])
         wanted = {m: crops[m] for m in keep} if level is Level.EMERGENCY else crops
-        reads_before = self._chooser.reads
+        reads_before, recalled_before = self._chooser.reads, self._chooser.recalled
         covered = dict.fromkeys(self.meters, False)
         looks = Looks()
         disputed: set[str] = set()
@@ -492,7 +493,11 @@ class Pipeline:
         try:
             results = self._chooser.read(readers, wanted, self._parse)
             disputed = set(self._chooser.disputed)  # preparations that read different numbers
-            covered |= {name: self._palettes[name].covered(crops[name]) for name in results}
+            covered |= {
+                name: self._palettes[name].covered(crops[name])
+                or self._chooser.holed(name, results[name][0])
+                for name in results
+            }
             if level is Level.NORMAL:  # second looks are the first work to go
                 settings = {m: t.s for m, t in self._trackers.items()}
                 around = Around(
@@ -520,6 +525,7 @@ class Pipeline:
             times.reads += self._voter.reads - voter_reads
         times.reads += self._chooser.reads - reads_before + self._looks.take_reads()
         times.reads += self._confirm.take_reads()
+        times.recalled += self._chooser.recalled - recalled_before
         t2 = clock()
         events: list[Event] = []
         for name in self.meters:

@@ -409,6 +409,7 @@ def _run(
             "frames_decoded": pipeline.decoded,
             "frames_sampled": t.samples,
             "reads": t.reads,
+            "recalled": t.recalled,
             "readings": dict(sorted(tally.status.items())),
             "events": dict(sorted(tally.kinds.items())),
             "stage_seconds": t.as_dict(),

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from foureyes.config import load_config
 from foureyes.demo import generate
-from foureyes.model import MeterKind
+from foureyes.model import Image, MeterKind, RawRead
 from foureyes.readers.choose import PreparationChooser
 from foureyes.readers.crop import PREPARATIONS, MeterCrop
 from foureyes.readers.parse import ParseResult, parse_value
@@ -138,3 +140,130 @@ def test_a_meter_keeps_the_form_its_calibration_saw(
     for _ in range(3):
         chooser._calibrate("m", _results(*calibration_reads))  # type: ignore[arg-type]
     assert chooser.fits_form("m", later) is fits, name
+
+
+class _Counting:
+    """A reader that reads every crop as a certain "$12.50", and counts the crops."""
+
+    name = "counting"
+
+    def __init__(self) -> None:
+        self.crops = 0
+
+    def warmup(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def read(self, crops: Sequence[Image]) -> list[RawRead]:
+        self.crops += len(crops)
+        return [RawRead(text="$12.50", confidence=1.0, probs=(1.0,) * 6, weakest=1.0)] * len(crops)
+
+
+def _board(contrast: int) -> Image:
+    img = np.full((40, 120, 3), 40, np.uint8)
+    img[10:30, 10:110:12] = 40 + contrast  # strokes
+    return img
+
+
+def _noise(img: Image) -> Image:
+    rng = np.random.default_rng(5)
+    return np.clip(img.astype(int) + rng.integers(-20, 21, img.shape), 0, 255).astype(np.uint8)
+
+
+def _digit_changed(img: Image) -> Image:
+    out = img.copy()
+    out[12:28, 60:70] = 255 - out[12:28, 60:70]
+    return out
+
+
+def _blurred_digit_changed(img: Image) -> Image:
+    """A small digit softened by scaling: thirty pixels move by under a third of the
+    board's contrast."""
+    out = img.astype(int)
+    out[14:20, 60:65] += 60
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _one_pixel(img: Image) -> Image:
+    out = img.copy()
+    out[0, 0] = 255
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "contrast", "change", "read_again"),
+    [
+        ("the same picture", 200, lambda i: i.copy(), False),
+        ("codec noise", 200, _noise, False),
+        ("one pixel flips", 200, _one_pixel, False),
+        ("a digit changes", 200, _digit_changed, True),
+        ("a digit changes on a faint face", 30, _digit_changed, True),
+        ("a small blurred digit changes", 200, _blurred_digit_changed, True),
+    ],
+)
+def test_an_unchanged_picture_is_not_read_again(
+    name: str, contrast: int, change: Callable[[Image], Image], read_again: bool
+) -> None:
+    """The meter's last certain read stands while its picture stays the same; a changed
+    digit, however faint the face, is read."""
+    reader = _Counting()
+    chooser = PreparationChooser(["m"], calibration=0)
+    first = _board(contrast)
+    chooser.read(reader, {"m": first}, parse)
+    assert reader.crops == 1
+    chooser.read(reader, {"m": change(first)}, parse)
+    assert (reader.crops == 2) is read_again, name
+    assert chooser.recalled == (0 if read_again else 1), name
+
+
+def _placed(text: str, steps: list[int]) -> RawRead:
+    return RawRead(
+        text=text, confidence=1.0, probs=(1.0,) * len(text), weakest=1.0, steps=tuple(steps)
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "calibration", "later", "holed"),
+    [
+        (
+            "an even number read evenly",
+            _placed("$299.67", [0, 2, 4, 6, 7, 9, 11]),
+            _placed("$300.44", [0, 2, 4, 6, 7, 9, 11]),
+            False,
+        ),
+        (
+            "a popup in the meter's colours hides two digits after the sign",
+            _placed("$299.67", [0, 2, 4, 6, 7, 9, 11]),
+            _placed("$3.44", [0, 5, 6, 8, 10]),
+            True,
+        ),
+        (
+            "a form with a space after its sign keeps it",
+            _placed("$ 2845.04", [0, 2, 4, 6, 8, 10, 11, 13, 15]),
+            _placed("$ 2846.04", [0, 2, 4, 6, 8, 10, 11, 13, 15]),
+            False,
+        ),
+        (
+            "a form with a space: a hole must be a digit wider still",
+            _placed("$ 2845.04", [0, 2, 4, 6, 8, 10, 11, 13, 15]),
+            _placed("$ 5.04", [0, 2, 8, 9, 11, 13]),
+            True,
+        ),
+        (
+            "an unplaced read is never called holed",
+            _placed("$299.67", [0, 2, 4, 6, 7, 9, 11]),
+            RawRead(text="$3.44", confidence=1.0, weakest=1.0),
+            False,
+        ),
+    ],
+)
+def test_a_hole_in_the_number_is_a_cover(
+    name: str, calibration: RawRead, later: RawRead, holed: bool
+) -> None:
+    """A popup in the meter's own colours shows no foreign colour, but the characters
+    left around it are spaced wider than the meter ever prints them."""
+    chooser = PreparationChooser(["m"], calibration=3)
+    for _ in range(3):
+        results = {w: (calibration, parse("m", calibration.text)) for w in range(3)}
+        chooser._calibrate("m", results)
+    assert chooser.holed("m", later) is holed, name

@@ -19,12 +19,28 @@ that reads a sign the model is sure of is direct evidence of the display's *form
 no frame changes: a read with a digit where a sign was seen is then not a read of this
 meter. The sides a meter shows a sign on are learned while calibrating (seen in at least
 half of those samples) and kept, and every read after must show it.
+
+The spacing of its characters is part of a meter's form too: its digits sit evenly (a
+space after a sign is the one wide gap some show). A popup drawn in the meter's own
+colours leaves no foreign colour to see, but it leaves a hole: "$3.44" read over
+"$300.44" with a gap of two and a half digits after the sign. The widest gap in the
+certain reads of the calibration is learned; a read with a gap a whole digit wider is of a
+partly covered number.
+
+A picture that has not changed since the meter's last certain read is not read again: the
+same pixels give the same value, and on a board that rests most of the time that is most
+of the model's work. "Not changed" is strict: no more than a few pixels moved by more than
+a quarter of the crop's contrast (a digit that changes moves dozens), so a noisy codec or
+a moving background only ever costs a read, never hides a change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
 
 from foureyes.model import Image, RawRead
 from foureyes.readers.base import Reader
@@ -72,6 +88,27 @@ class _State:
     calibrating: int
     preferred: int = 0
     failures: int = 0
+    # the crop of the last certain read, and that read, to give again while unchanged
+    picture: npt.NDArray[np.int16] | None = None
+    kept: tuple[RawRead, ParseResult] | None = None
+
+
+def _grey(crop: Image) -> npt.NDArray[np.int16]:
+    grey: npt.NDArray[np.int16] = crop.astype(np.int16).sum(axis=2) // 3
+    return grey
+
+
+def same_picture(a: npt.NDArray[np.int16], b: npt.NDArray[np.int16]) -> bool:
+    """Whether two grey crops of a region show the same picture: at most one pixel in
+    2000 (and at least one) differs by more than a quarter of the crop's contrast. A
+    quarter, not a half: a 12 px digit blurred by scaling changes from 0 to 2 with only
+    two pixels moving by half the contrast, but fifty by a quarter, where a still frame
+    under H.265 moves one."""
+    if a.shape != b.shape or a.size == 0:
+        return False
+    lo, hi = np.percentile(a, (1, 99))
+    jump = max((hi - lo) / 4, 8.0)
+    return int(np.count_nonzero(np.abs(a - b) > jump)) <= max(1, a.size // 2000)
 
 
 @dataclass(slots=True)
@@ -81,9 +118,12 @@ class PreparationChooser:
     refail: int = 8  # consecutive failures of the chosen way before choosing again
     strong: float = 0.9  # a sign read at least this surely is evidence of the form
     reads: int = 0
+    recalled: int = 0  # reads given again for an unchanged picture
     _state: dict[str, _State] = field(default_factory=dict)
     # per meter: calibration samples seen, and in how many a sign was read surely, by side
     _sign_seen: dict[str, dict[str, int]] = field(default_factory=dict)
+    # per meter: the widest gap (in typical gaps) of certain calibration reads, and how many
+    _spacing: dict[str, tuple[float, int]] = field(default_factory=dict)
     #: the meters of the last ``read`` whose ways disagreed with no two alike
     disputed: set[str] = field(default_factory=set)
 
@@ -98,6 +138,13 @@ class PreparationChooser:
         if not seen["samples"]:
             return set()
         return {s for s in ("before", "after") if 2 * seen[s] >= max(seen["samples"], 2)}
+
+    def holed(self, meter: str, raw: RawRead) -> bool:
+        """Whether ``raw`` has a gap a whole digit wider than this meter's form shows:
+        something hides part of the number."""
+        widest, seen = self._spacing.get(meter, (0.0, 0))
+        gap = raw.widest_gap
+        return seen >= 2 and gap is not None and gap >= widest + 1.0
 
     def fits_form(self, meter: str, text: str) -> bool:
         """Whether ``text`` shows every sign this meter shows (a digit in a sign's place,
@@ -118,16 +165,24 @@ class PreparationChooser:
         if not isinstance(reader, MeterReaders):
             reader = MeterReaders.uniform(reader, self.meters)
         meters = [m for m in self.meters if m in crops]
+        out: dict[str, tuple[RawRead, ParseResult]] = {}
+        greys = {m: _grey(crops[m]) for m in meters}
         jobs: list[tuple[str, int]] = []
         for m in meters:
             st = self._state[m]
+            if self._unchanged(m, greys[m], parse):
+                assert st.kept is not None
+                out[m] = st.kept
+                self.recalled += 1
+                continue
             ways = range(len(PREPARATIONS)) if st.calibrating else [st.preferred]
             jobs += [(m, w) for w in ways]
         results = self._run(reader, crops, jobs, parse)
-        out: dict[str, tuple[RawRead, ParseResult]] = {}
         self.disputed = set()
         fallback: list[tuple[str, int]] = []
         for m in meters:
+            if m in out:
+                continue
             st = self._state[m]
             mine = {w: r for (mm, w), r in results.items() if mm == m}
             if st.calibrating:
@@ -145,7 +200,30 @@ class PreparationChooser:
         for (m, _w), (raw, parsed) in self._run(reader, crops, fallback, parse).items():
             if parsed.ok and not out[m][1].ok:
                 out[m] = (raw, parsed)
+        for m in meters:
+            self._keep(m, greys[m], out[m])
         return out
+
+    def _sure(self, raw: RawRead) -> bool:
+        return raw.weakest is not None and raw.weakest >= self.strong and not raw.stray
+
+    def _unchanged(self, meter: str, grey: npt.NDArray[np.int16], parse: Parse) -> bool:
+        st = self._state[meter]
+        if st.kept is None or st.picture is None or not same_picture(st.picture, grey):
+            return False
+        return parse(meter, st.kept[0].value_text).ok  # a form learned since still applies
+
+    def _keep(
+        self, meter: str, grey: npt.NDArray[np.int16], result: tuple[RawRead, ParseResult]
+    ) -> None:
+        """Remember a certain read outside calibration, to give again while the picture
+        stays; anything else forgets."""
+        st = self._state[meter]
+        raw, parsed = result
+        if st.calibrating or meter in self.disputed or not (parsed.ok and self._sure(raw)):
+            st.picture, st.kept = None, None
+        elif st.kept is not result:
+            st.picture, st.kept = grey, result
 
     def _run(
         self,
@@ -168,18 +246,7 @@ class PreparationChooser:
         self, meter: str, results: dict[int, tuple[RawRead, ParseResult]]
     ) -> tuple[RawRead, ParseResult]:
         st = self._state[meter]
-        seen = self._sign_seen[meter]
-        sure: set[str] = set()
-        for raw, _ in results.values():
-            sure |= sign_sides(raw.value_text, raw.probs, self.strong)
-        seen["samples"] += 1
-        for side in sure:
-            seen[side] += 1
-        formless = False
-        for w, (raw, parsed_w) in results.items():
-            if parsed_w.ok and not sure <= sign_sides(raw.value_text):
-                results[w] = (raw, ParseResult(None, reason=no_sign(raw.value_text)))
-                formless = True
+        formless = self._learn_signs(meter, results)
         parsed = [w for w in sorted(results) if results[w][1].ok]
         by_value: dict[float | None, list[int]] = {}
         for w in parsed:
@@ -193,8 +260,32 @@ class PreparationChooser:
             if len(parsed) > 1:
                 self.disputed.add(meter)  # every way read its own number
             winner = parsed[0] if parsed else st.preferred
+        self._learn_spacing(meter, *results[winner])
         st.calibrating -= 1
         if not st.calibrating:
             best = max(st.votes)
             st.preferred = min(w for w, v in enumerate(st.votes) if v == best)
         return results[winner]
+
+    def _learn_signs(self, meter: str, results: dict[int, tuple[RawRead, ParseResult]]) -> bool:
+        """Count the sides some way read a sign on surely, and fail the reads of this
+        sample that show a digit or nothing there; whether any was failed."""
+        seen = self._sign_seen[meter]
+        sure: set[str] = set()
+        for raw, _ in results.values():
+            sure |= sign_sides(raw.value_text, raw.probs, self.strong)
+        seen["samples"] += 1
+        for side in sure:
+            seen[side] += 1
+        failed = False
+        for w, (raw, parsed) in results.items():
+            if parsed.ok and not sure <= sign_sides(raw.value_text):
+                results[w] = (raw, ParseResult(None, reason=no_sign(raw.value_text)))
+                failed = True
+        return failed
+
+    def _learn_spacing(self, meter: str, raw: RawRead, parsed: ParseResult) -> None:
+        gap = raw.widest_gap
+        if parsed.ok and self._sure(raw) and gap is not None:
+            widest, count = self._spacing.get(meter, (0.0, 0))
+            self._spacing[meter] = (max(widest, gap), count + 1)

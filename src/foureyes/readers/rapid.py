@@ -108,6 +108,7 @@ class RapidOCRReader:
                     variants=tuple(con.variants(self._uncertain)),
                     probs=con.probs,
                     runner_up=con.runner_up,
+                    steps=con.steps,
                 )
             )
         return out
