@@ -267,3 +267,30 @@ def test_a_hole_in_the_number_is_a_cover(
         results = {w: (calibration, parse("m", calibration.text)) for w in range(3)}
         chooser._calibrate("m", results)
     assert chooser.holed("m", later) is holed, name
+
+
+def _unsure_sign(text: str) -> RawRead:
+    probs = (0.75,) + (1.0,) * (len(text) - 1)
+    return RawRead(text=text, confidence=0.95, probs=probs, weakest=1.0)
+
+
+@pytest.mark.parametrize(
+    ("name", "texts", "disputed"),
+    [
+        ("an unsure sign where two ways read an 8", ["$13.12", "813.12", "813.12"], True),
+        ("an unsure sign another way leaves out", ["$13.12", "13.12", "13.12"], False),
+    ],
+)
+def test_an_unsure_sign_against_a_digit_is_doubt(
+    name: str, texts: list[str], disputed: bool
+) -> None:
+    """Whether the first glyph is "$" or "8" is the value's first digit: a sign read
+    unsurely settles nothing, so the sample is in doubt, and a meter whose calibration
+    is all doubt keeps reading every way."""
+    chooser = PreparationChooser(["m"], calibration=3)
+    for _ in range(3):
+        chooser.disputed = set()
+        reads = [_unsure_sign(texts[0]), *(_placed(t, list(range(len(t)))) for t in texts[1:])]
+        chooser._calibrate("m", {w: (r, parse("m", r.text)) for w, r in enumerate(reads)})
+        assert ("m" in chooser.disputed) is disputed, name
+    assert (chooser._state["m"].calibrating > 0) is disputed, name

@@ -18,7 +18,9 @@ crop reads "$55,511.57" without a doubt; a seven-segment ghost 8 does the revers
 that reads a sign the model is sure of is direct evidence of the display's *form*, which
 no frame changes: a read with a digit where a sign was seen is then not a read of this
 meter. The sides a meter shows a sign on are learned while calibrating (seen in at least
-half of those samples) and kept, and every read after must show it.
+half of those samples) and kept, and every read after must show it. A sign read unsurely
+where another way reads a digit settles nothing: the sample is in doubt, and a meter
+whose calibration is mostly such samples goes on being read every way.
 
 The spacing of its characters is part of a meter's form too: its digits sit evenly (a
 space after a sign is the one wide gap some show). A popup drawn in the meter's own
@@ -88,6 +90,7 @@ class _State:
     calibrating: int
     preferred: int = 0
     failures: int = 0
+    ambiguous: int = 0  # calibration samples where ways disagreed on sign or digit
     # the crop of the last certain read, and that read, to give again while unchanged
     picture: npt.NDArray[np.int16] | None = None
     kept: tuple[RawRead, ParseResult] | None = None
@@ -246,7 +249,10 @@ class PreparationChooser:
         self, meter: str, results: dict[int, tuple[RawRead, ParseResult]]
     ) -> tuple[RawRead, ParseResult]:
         st = self._state[meter]
-        formless = self._learn_signs(meter, results)
+        formless, ambiguous = self._learn_signs(meter, results)
+        if ambiguous:
+            st.ambiguous += 1
+            self.disputed.add(meter)
         parsed = [w for w in sorted(results) if results[w][1].ok]
         by_value: dict[float | None, list[int]] = {}
         for w in parsed:
@@ -262,27 +268,45 @@ class PreparationChooser:
             winner = parsed[0] if parsed else st.preferred
         self._learn_spacing(meter, *results[winner])
         st.calibrating -= 1
-        if not st.calibrating:
+        if not st.calibrating and 2 * st.ambiguous >= self.calibration:
+            self._reset(meter)  # no way can be trusted alone: go on reading every way
+        elif not st.calibrating:
             best = max(st.votes)
             st.preferred = min(w for w, v in enumerate(st.votes) if v == best)
         return results[winner]
 
-    def _learn_signs(self, meter: str, results: dict[int, tuple[RawRead, ParseResult]]) -> bool:
+    def _learn_signs(
+        self, meter: str, results: dict[int, tuple[RawRead, ParseResult]]
+    ) -> tuple[bool, bool]:
         """Count the sides some way read a sign on surely, and fail the reads of this
-        sample that show a digit or nothing there; whether any was failed."""
+        sample that show a digit or nothing there. Whether any read was failed, and
+        whether the sample is ambiguous: a way read a sign unsurely where another read a
+        digit, and nothing says which it is."""
         seen = self._sign_seen[meter]
         sure: set[str] = set()
+        shown: set[str] = set()
         for raw, _ in results.values():
             sure |= sign_sides(raw.value_text, raw.probs, self.strong)
+            shown |= sign_sides(raw.value_text)
         seen["samples"] += 1
         for side in sure:
             seen[side] += 1
-        failed = False
+        signed = {
+            parsed.value
+            for raw, parsed in results.values()
+            if parsed.ok and shown <= sign_sides(raw.value_text)
+        }
+        failed = ambiguous = False
         for w, (raw, parsed) in results.items():
-            if parsed.ok and not sure <= sign_sides(raw.value_text):
+            if not parsed.ok:
+                continue
+            sides = sign_sides(raw.value_text)
+            if not sure <= sides:
                 results[w] = (raw, ParseResult(None, reason=no_sign(raw.value_text)))
                 failed = True
-        return failed
+            elif not shown <= sides and signed and parsed.value not in signed:
+                ambiguous = True  # "813.12" beside "$13.12": a sign, or an 8?
+        return failed, ambiguous
 
     def _learn_spacing(self, meter: str, raw: RawRead, parsed: ParseResult) -> None:
         gap = raw.widest_gap
