@@ -7,6 +7,7 @@ es in stream order; sinks and the CLI are layered on top by :mod:`foureyes.runne
 
 from __future__ import annotations
 
+import itertools
 import logging
 import pickle
 import queue
@@ -556,6 +557,7 @@ class Pipeline:
                 after_agrees=(name, 0) not in looks.disagree,
                 before_agrees=(name, 1) not in looks.disagree,
                 transitions=self._timed(name, sample),
+                frame_step=_frame_step(sample),
                 confirmed=name in confirmed,
                 doubted=name in looks.mixed
                 or name in disputed
@@ -591,3 +593,10 @@ class Pipeline:
     def _release_evidence(self, newest: int) -> None:
         undecided = [u for t in self._trackers.values() if (u := t.undecided) is not None]
         self._evidence.release(min(undecided, default=newest))
+
+
+def _frame_step(sample: Sample) -> float:
+    """Seconds between decoded frames next to the sample (0 when none were kept)."""
+    times = sorted([*sample.preceding_ts, sample.frame.ts, *sample.following_ts])
+    steps = [b - a for a, b in itertools.pairwise(times) if b > a]
+    return min(steps, default=0.0)

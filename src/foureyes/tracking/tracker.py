@@ -55,6 +55,9 @@ class Observation:
     # Rest to rest, in seconds, of the motions the display completed since the last
     # sample: each one change (how long this meter's changes take) or several in a burst.
     transitions: tuple[float, ...] = ()
+    # seconds from one decoded frame to the next around the sample: what a motion's
+    # timing and a rest's distance are exact to
+    frame_step: float = 0.0
     # an uncertain read of a display at rest that every other look at that rest read
     # alike (other preparations, a neighbouring frame): its doubt is settled
     confirmed: bool = False
@@ -193,30 +196,33 @@ class MeterTracker:
         return self._collect(final=True)
 
     # -- candidates -----------------------------------------------------------------
-    def _on_screen(self, value: float | None, distance: float | None, agrees: bool) -> bool:
+    def _on_screen(
+        self, value: float | None, distance: float | None, agrees: bool, step: float
+    ) -> bool:
         """Whether a rest's value was on screen at the sample, the value the display rolled
         from or to there, and never one the meter reached only later.
 
         Once the meter's changes are timed, a rest nearer than the shortest of them was:
-        the change that ended there had begun by the sample, or the one
-        that left it had not ended. Beyond that, a rest must also show what the read saw
-        (``agrees``) and lie within one change and a quarter: a longer motion is several
-        changes in a burst, and its far rest is a later value. Untimed, agreement alone."""
+        the change that ended there had begun by the sample, or the one that left it had
+        not ended. Beyond that, a rest must also show what the read saw (``agrees``) and
+        lie within one change: a longer motion is several changes in a burst, and its far
+        rest is a later value. Untimed, agreement alone. Durations and distances are exact
+        only to a frame (``step``), so a frame is given away on each side: a sample one
+        frame before a change began is not inside it."""
         if value is None:
             return False
         timing = self.transition
         if timing is None or distance is None:
             return agrees
         shortest, longest = timing
-        # strictly within: a sample one change before the rest after precedes that change
-        return distance < shortest - 1e-6 or (agrees and distance <= 1.25 * longest)
+        return distance < shortest - step - 1e-6 or (agrees and distance <= longest + step)
 
     def _candidate(self, obs: Observation) -> _Item:
         after = obs.second_look
-        if not self._on_screen(after, obs.after_in, obs.after_agrees):
+        if not self._on_screen(after, obs.after_in, obs.after_agrees, obs.frame_step):
             after = None
         before = obs.look_back
-        if not self._on_screen(before, obs.before_by, obs.before_agrees):
+        if not self._on_screen(before, obs.before_by, obs.before_agrees, obs.frame_step):
             before = None
         # A read cut short or too unsure to use may still be a roll caught mid-way: the
         # display at rest just before and just after, reached in one motion, shows its old
