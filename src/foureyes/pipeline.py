@@ -490,15 +490,15 @@ class Pipeline:
         looks = Looks()
         disputed: set[str] = set()
         confirmed: set[str] = set()
+        holed: set[str] = set()
         failed = False
         try:
             results = self._chooser.read(readers, wanted, self._parse)
             disputed = set(self._chooser.disputed)  # preparations that read different numbers
-            covered |= {
-                name: self._palettes[name].covered(crops[name])
-                or self._chooser.holed(name, results[name][0])
-                for name in results
-            }
+            covered |= {name: self._palettes[name].covered(crops[name]) for name in results}
+            # a hole in the number: a popup in the meter's own colours, or digits rolling
+            # out of sight; second looks tell the two apart, so only the tracker is told
+            holed = {name for name in results if self._chooser.holed(name, results[name][0])}
             if level is Level.NORMAL:  # second looks are the first work to go
                 settings = {m: t.s for m, t in self._trackers.items()}
                 around = Around(
@@ -532,7 +532,7 @@ class Pipeline:
         for name in self.meters:
             raw, parsed = results[name]
             certain = self._certain(name, raw)
-            if parsed.ok and certain and not covered[name]:
+            if parsed.ok and certain and not covered[name] and name not in holed:
                 self._palettes[name].learn(crops[name])
             vote = votes.get(name)
             note = ""
@@ -549,7 +549,7 @@ class Pipeline:
                 parsed=parsed,
                 weakest=raw.weakest,
                 alternatives=self._alternatives(name, raw),
-                covered=covered[name],
+                covered=covered[name] or name in holed,
                 second_look=looks.after.get(name),
                 look_back=looks.before.get(name),
                 after_in=looks.after_in.get(name),

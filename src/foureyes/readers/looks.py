@@ -123,6 +123,8 @@ class SecondLooks(Rereads):
                 continue
             if parsed.value is None or not certain(look, strong):
                 continue
+            if self._chooser.holed(name, look):
+                continue  # the rest has a hole: a popup in the meter's colours is there
             (looks.before if side else looks.after)[name] = parsed.value
             (looks.before_by if side else looks.after_in)[name] = distance
             raw, first = results[name]
