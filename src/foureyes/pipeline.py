@@ -14,7 +14,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 
@@ -93,6 +93,19 @@ class StageTimes:
             "read": round(self.read, 4),
             "track": round(self.track, 4),
         }
+
+
+@dataclass(slots=True)
+class _Seen:
+    """One sample's reads and what the reading stage learned about each meter."""
+
+    covered: dict[str, bool]
+    results: dict[str, tuple[RawRead, ParseResult]] = field(default_factory=dict)
+    holed: set[str] = field(default_factory=set)
+    disputed: set[str] = field(default_factory=set)
+    confirmed: set[str] = field(default_factory=set)
+    looks: Looks = field(default_factory=Looks)
+    votes: dict[str, Vote] = field(default_factory=dict)
 
 
 class Pipeline:
@@ -480,94 +493,15 @@ class Pipeline:
         t0 = clock()
         crops = {name: cut.cut(frame.image) for name, cut in self._crops.items()}
         t1 = clock()
-        assert self._readers is not None and self._cheap is not None
-        level = self._degrade.level if self._degrade is not None else Level.NORMAL
-        readers = self._cheap if level >= Level.MINIMAL else self._readers
-        keep = self.config.degrade.keep or list(self.meters[:1])
-        wanted = {m: crops[m] for m in keep} if level is Level.EMERGENCY else crops
-        reads_before, recalled_before = self._chooser.reads, self._chooser.recalled
-        covered = dict.fromkeys(self.meters, False)
-        looks = Looks()
-        disputed: set[str] = set()
-        confirmed: set[str] = set()
-        holed: set[str] = set()
-        failed = False
-        try:
-            results = self._chooser.read(readers, wanted, self._parse)
-            disputed = set(self._chooser.disputed)  # preparations that read different numbers
-            covered |= {name: self._palettes[name].covered(crops[name]) for name in results}
-            # a hole in the number: a popup in the meter's own colours, or digits rolling
-            # out of sight; second looks tell the two apart, so only the tracker is told
-            holed = {name for name in results if self._chooser.holed(name, results[name][0])}
-            if level is Level.NORMAL:  # second looks are the first work to go
-                settings = {m: t.s for m, t in self._trackers.items()}
-                around = Around(
-                    frame.ts,
-                    (sample.following, sample.preceding),
-                    (sample.following_ts, sample.preceding_ts),
-                )
-                looks = self._looks(readers, crops, around, results, covered, settings)
-                strong = {m: s.strong_char for m, s in settings.items()}
-                confirmed = self._confirm(readers, crops, around, results, covered, strong)
-        except Exception as exc:  # one sample's failure must not end a week-long run
-            results = self._reader_failed(frame, crops, exc)
-            failed = True
-        for name in self.meters:
-            if name not in results:
-                why = f"not read: {level.label} degradation keeps {', '.join(keep)}"
-                results[name] = (RawRead(text="", confidence=0.0), ParseResult(None, reason=why))
-        votes: dict[str, Vote] = {}
-        if self._voter is not None and not failed:
-            voter_reads = self._voter.reads
-            read = {m: r for m, r in results.items() if m in wanted}
-            votes = self._voter(
-                frame.ts, read, readers, self._chooser.preparation, self._parse, self._certain
-            )
-            times.reads += self._voter.reads - voter_reads
-        times.reads += self._chooser.reads - reads_before + self._looks.take_reads()
-        times.reads += self._confirm.take_reads()
-        times.recalled += self._chooser.recalled - recalled_before
+        seen = self._read_sample(sample, crops)
         t2 = clock()
         events: list[Event] = []
         for name in self.meters:
-            raw, parsed = results[name]
-            certain = self._certain(name, raw)
-            if parsed.ok and certain and not covered[name] and name not in holed:
+            raw, parsed = seen.results[name]
+            clean = not seen.covered[name] and name not in seen.holed
+            if parsed.ok and self._certain(name, raw) and clean:
                 self._palettes[name].learn(crops[name])
-            vote = votes.get(name)
-            note = ""
-            if vote is not None:
-                raw, parsed = vote.read
-                if vote.disagreed or vote.filled_in:
-                    seen = (str(v) if v is not None else "-" for v in vote.values)
-                    note = f"captures read {' / '.join(seen)}"
-            obs = Observation(
-                frame=frame.index,
-                ts=frame.ts,
-                text=raw.text,
-                confidence=raw.confidence,
-                parsed=parsed,
-                weakest=raw.weakest,
-                alternatives=self._alternatives(name, raw),
-                covered=covered[name] or name in holed,
-                second_look=looks.after.get(name),
-                look_back=looks.before.get(name),
-                after_in=looks.after_in.get(name),
-                before_by=looks.before_by.get(name),
-                after_agrees=(name, 0) not in looks.disagree,
-                before_agrees=(name, 1) not in looks.disagree,
-                transitions=self._timed(name, sample),
-                frame_step=_frame_step(sample),
-                confirmed=name in confirmed,
-                doubted=name in looks.mixed
-                or name in disputed
-                or raw.stray
-                or (vote is not None and vote.doubted),
-                rest_hidden=name in looks.hidden,
-                reader=raw.reader,
-                note=note,
-            )
-            r, e = self._track(frame, name, obs, crops[name])
+            r, e = self._track(frame, name, self._observe(name, sample, seen), crops[name])
             aligner.add(r)
             events += e
         self._evidence.remember(frame.index, crops)
@@ -579,6 +513,98 @@ class Pipeline:
         times.track += t3 - t2
         times.samples += 1
         return Batch(tuple(aligner.ready()), attached)
+
+    def _read_sample(self, sample: Sample, crops: dict[str, Image]) -> _Seen:
+        """Every meter's read of a sample and what is known about it, as far as the
+        degradation level allows."""
+        frame, times = sample.frame, self.times
+        assert self._readers is not None and self._cheap is not None
+        level = self._degrade.level if self._degrade is not None else Level.NORMAL
+        readers = self._cheap if level >= Level.MINIMAL else self._readers
+        keep = self.config.degrade.keep or list(self.meters[:1])
+        wanted = {m: crops[m] for m in keep} if level is Level.EMERGENCY else crops
+        reads_before, recalled_before = self._chooser.reads, self._chooser.recalled
+        seen = _Seen(covered=dict.fromkeys(self.meters, False))
+        failed = False
+        try:
+            seen.results = self._chooser.read(readers, wanted, self._parse)
+            results = seen.results
+            seen.disputed = set(self._chooser.disputed)  # ways that read different numbers
+            seen.covered |= {m: self._palettes[m].covered(crops[m]) for m in results}
+            # a hole in the number: a popup in the meter's own colours, or digits rolling
+            # out of sight; second looks tell the two apart, so only the tracker is told
+            seen.holed = {m for m in results if self._chooser.holed(m, results[m][0])}
+            if level is Level.NORMAL:  # second looks are the first work to go
+                settings = {m: t.s for m, t in self._trackers.items()}
+                around = Around(
+                    frame.ts,
+                    (sample.following, sample.preceding),
+                    (sample.following_ts, sample.preceding_ts),
+                )
+                seen.looks = self._looks(readers, crops, around, results, seen.covered, settings)
+                strong = {m: st.strong_char for m, st in settings.items()}
+                seen.confirmed = self._confirm(
+                    readers, crops, around, results, seen.covered, strong
+                )
+        except Exception as exc:  # one sample's failure must not end a week-long run
+            seen.results = self._reader_failed(frame, crops, exc)
+            failed = True
+        for name in self.meters:
+            if name not in seen.results:
+                why = f"not read: {level.label} degradation keeps {', '.join(keep)}"
+                seen.results[name] = (
+                    RawRead(text="", confidence=0.0),
+                    ParseResult(None, reason=why),
+                )
+        if self._voter is not None and not failed:
+            voter_reads = self._voter.reads
+            read = {m: r for m, r in seen.results.items() if m in wanted}
+            seen.votes = self._voter(
+                frame.ts, read, readers, self._chooser.preparation, self._parse, self._certain
+            )
+            times.reads += self._voter.reads - voter_reads
+        times.reads += self._chooser.reads - reads_before + self._looks.take_reads()
+        times.reads += self._confirm.take_reads()
+        times.recalled += self._chooser.recalled - recalled_before
+        return seen
+
+    def _observe(self, name: str, sample: Sample, seen: _Seen) -> Observation:
+        """What the tracker is told of one meter at one sample."""
+        raw, parsed = seen.results[name]
+        looks = seen.looks
+        vote = seen.votes.get(name)
+        note = ""
+        if vote is not None:
+            raw, parsed = vote.read
+            if vote.disagreed or vote.filled_in:
+                values = (str(v) if v is not None else "-" for v in vote.values)
+                note = f"captures read {' / '.join(values)}"
+        return Observation(
+            frame=sample.frame.index,
+            ts=sample.frame.ts,
+            text=raw.text,
+            confidence=raw.confidence,
+            parsed=parsed,
+            weakest=raw.weakest,
+            alternatives=self._alternatives(name, raw),
+            covered=seen.covered[name] or name in seen.holed,
+            second_look=looks.after.get(name),
+            look_back=looks.before.get(name),
+            after_in=looks.after_in.get(name),
+            before_by=looks.before_by.get(name),
+            after_agrees=(name, 0) not in looks.disagree,
+            before_agrees=(name, 1) not in looks.disagree,
+            transitions=self._timed(name, sample),
+            frame_step=_frame_step(sample),
+            confirmed=name in seen.confirmed,
+            doubted=name in looks.mixed
+            or name in seen.disputed
+            or raw.stray
+            or (vote is not None and vote.doubted),
+            rest_hidden=name in looks.hidden,
+            reader=raw.reader,
+            note=note,
+        )
 
     def _timed(self, name: str, sample: Sample) -> tuple[float, ...]:
         """How long the meter's display took for each change it completed since the last
