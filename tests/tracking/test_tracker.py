@@ -527,6 +527,19 @@ _BURST = {"second_look": 100.18, "look_back": 100.12}
             100.18,
         ),
         (
+            "in a burst a near rest before that disagrees: the roll ran on past it",
+            "$100.10",
+            0.3,
+            {
+                **_BURST,
+                "after_in": 0.5,
+                "before_by": 0.1,
+                "after_agrees": False,
+                "before_agrees": False,
+            },
+            None,
+        ),
+        (
             "an agreeing rest after a long burst is still a later value",
             "$100.10",
             0.3,

@@ -197,7 +197,13 @@ class MeterTracker:
 
     # -- candidates -----------------------------------------------------------------
     def _on_screen(
-        self, value: float | None, distance: float | None, agrees: bool, step: float
+        self,
+        value: float | None,
+        distance: float | None,
+        agrees: bool,
+        step: float,
+        *,
+        burst: bool = False,
     ) -> bool:
         """Whether a rest's value was on screen at the sample, the value the display rolled
         from or to there, and never one the meter reached only later.
@@ -208,21 +214,38 @@ class MeterTracker:
         lie within one change: a longer motion is several changes in a burst, and its far
         rest is a later value. Untimed, agreement alone. Durations and distances are exact
         only to a frame (``step``), so a frame is given away on each side: a sample one
-        frame before a change began is not inside it."""
+        frame before a change began is not inside it. Inside a burst (the motion from the
+        rest before to the rest after lasted longer than one change) nearness proves
+        nothing: a roll that an increment interrupts runs on past values it was still
+        showing a moment ago, so only a rest that agrees with the read may stand in."""
         if value is None:
             return False
         timing = self.transition
         if timing is None or distance is None:
             return agrees
         shortest, longest = timing
-        return distance < shortest - step - 1e-6 or (agrees and distance <= longest + step)
+        near = distance < shortest - step - 1e-6 and not burst
+        return near or (agrees and distance <= longest + step)
+
+    def _burst(self, obs: Observation) -> bool:
+        """Whether the sample lies in a motion longer than one change of this display:
+        from the rest before it to the rest after it (both seen, changes timed)."""
+        timing = self.transition
+        if timing is None or obs.after_in is None or obs.before_by is None:
+            return False
+        if obs.second_look is None or obs.look_back is None:
+            return False
+        return obs.after_in + obs.before_by > timing[1] + obs.frame_step + 1e-6
 
     def _candidate(self, obs: Observation) -> _Item:
+        burst = self._burst(obs)
         after = obs.second_look
-        if not self._on_screen(after, obs.after_in, obs.after_agrees, obs.frame_step):
+        if not self._on_screen(after, obs.after_in, obs.after_agrees, obs.frame_step, burst=burst):
             after = None
         before = obs.look_back
-        if not self._on_screen(before, obs.before_by, obs.before_agrees, obs.frame_step):
+        if not self._on_screen(
+            before, obs.before_by, obs.before_agrees, obs.frame_step, burst=burst
+        ):
             before = None
         # A read cut short or too unsure to use may still be a roll caught mid-way: the
         # display at rest just before and just after, reached in one motion, shows its old
