@@ -126,6 +126,11 @@ class RawRead:
     runner_up: tuple[str, ...] = ()  # per character of ``constrained``: the second choice
     steps: tuple[int, ...] = ()  # per character of ``constrained``: where (model time step)
 
+    def certain(self, strong: float) -> bool:
+        """Whether the model was sure of every digit (each at least ``strong``) and saw
+        no stray glyph."""
+        return (self.weakest is None or self.weakest >= strong) and not self.stray
+
     @property
     def widest_gap(self) -> float | None:
         """The widest gap between neighbouring characters, in typical gaps (1.0 for a

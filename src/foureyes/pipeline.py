@@ -30,7 +30,7 @@ from foureyes.readers.base import Reader
 from foureyes.readers.choose import PreparationChooser, no_sign
 from foureyes.readers.confirm import Confirmations
 from foureyes.readers.crop import MeterCrop
-from foureyes.readers.looks import Around, Looks, SecondLooks, certain
+from foureyes.readers.looks import Around, Looks, SecondLooks
 from foureyes.readers.occlusion import Palette
 from foureyes.readers.parse import ParseResult, parse_value
 from foureyes.readers.route import MeterReaders
@@ -106,6 +106,7 @@ class _Seen:
     confirmed: set[str] = field(default_factory=set)
     looks: Looks = field(default_factory=Looks)
     votes: dict[str, Vote] = field(default_factory=dict)
+    frame_step: float = 0.0  # seconds between the decoded frames around the sample
 
 
 class Pipeline:
@@ -456,7 +457,7 @@ class Pipeline:
         return tuple(v for v in values if v is not None)
 
     def _certain(self, meter: str, raw: RawRead) -> bool:
-        return certain(raw, self._trackers[meter].s.strong_char)
+        return raw.certain(self._trackers[meter].s.strong_char)
 
     def _reader_failed(
         self, frame: Frame, crops: dict[str, Image], exc: Exception
@@ -524,7 +525,7 @@ class Pipeline:
         keep = self.config.degrade.keep or list(self.meters[:1])
         wanted = {m: crops[m] for m in keep} if level is Level.EMERGENCY else crops
         reads_before, recalled_before = self._chooser.reads, self._chooser.recalled
-        seen = _Seen(covered=dict.fromkeys(self.meters, False))
+        seen = _Seen(covered=dict.fromkeys(self.meters, False), frame_step=_frame_step(sample))
         failed = False
         try:
             seen.results = self._chooser.read(readers, wanted, self._parse)
@@ -595,7 +596,7 @@ class Pipeline:
             after_agrees=(name, 0) not in looks.disagree,
             before_agrees=(name, 1) not in looks.disagree,
             transitions=self._timed(name, sample),
-            frame_step=_frame_step(sample),
+            frame_step=seen.frame_step,
             confirmed=name in seen.confirmed,
             doubted=name in looks.mixed
             or name in seen.disputed

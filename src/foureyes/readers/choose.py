@@ -47,14 +47,13 @@ import numpy.typing as npt
 from foureyes.model import Image, RawRead
 from foureyes.readers.base import Reader
 from foureyes.readers.crop import PREPARATIONS
-from foureyes.readers.parse import ParseResult
+from foureyes.readers.parse import CURRENCY, ParseResult
 from foureyes.readers.route import MeterReaders
+from foureyes.readers.settle import grey
 
 __all__ = ["PreparationChooser", "no_sign", "sign_sides"]
 
 Parse = Callable[[str, str], ParseResult]  # (meter, text) -> result
-
-_SIGNS = "$€£¥₩₹"
 
 
 def sign_sides(text: str, probs: Sequence[float] = (), strong: float | None = None) -> set[str]:
@@ -65,7 +64,7 @@ def sign_sides(text: str, probs: Sequence[float] = (), strong: float | None = No
     ends = {"before": _first(text), "after": _last(text)}
     out = set()
     for side, i in ends.items():
-        if i is None or text[i] not in _SIGNS:
+        if i is None or text[i] not in CURRENCY:
             continue
         if strong is None or (probs and probs[i] >= strong):
             out.add(side)
@@ -93,24 +92,24 @@ class _State:
     ambiguous: int = 0  # calibration samples where ways disagreed on sign or digit
     # the crop of the last certain read, and that read, to give again while unchanged
     picture: npt.NDArray[np.int16] | None = None
+    jump: float = 0.0  # picture_jump(picture), once
     kept: tuple[RawRead, ParseResult] | None = None
 
 
-def _grey(crop: Image) -> npt.NDArray[np.int16]:
-    grey: npt.NDArray[np.int16] = crop.astype(np.int16).sum(axis=2) // 3
-    return grey
+def picture_jump(picture: npt.NDArray[np.int16]) -> float:
+    """A quarter of a grey crop's contrast: the change that counts against it being the
+    same picture. A quarter, not a half: a 12 px digit blurred by scaling changes from 0
+    to 2 with only two pixels moving by half the contrast, but fifty by a quarter, where
+    a still frame under H.265 moves one."""
+    lo, hi = np.percentile(picture, (1, 99))
+    return max(float(hi - lo) / 4, 8.0)
 
 
-def same_picture(a: npt.NDArray[np.int16], b: npt.NDArray[np.int16]) -> bool:
+def same_picture(a: npt.NDArray[np.int16], b: npt.NDArray[np.int16], jump: float) -> bool:
     """Whether two grey crops of a region show the same picture: at most one pixel in
-    2000 (and at least one) differs by more than a quarter of the crop's contrast. A
-    quarter, not a half: a 12 px digit blurred by scaling changes from 0 to 2 with only
-    two pixels moving by half the contrast, but fifty by a quarter, where a still frame
-    under H.265 moves one."""
+    2000 (and at least one) differs by more than ``jump`` (see :func:`picture_jump`)."""
     if a.shape != b.shape or a.size == 0:
         return False
-    lo, hi = np.percentile(a, (1, 99))
-    jump = max((hi - lo) / 4, 8.0)
     return int(np.count_nonzero(np.abs(a - b) > jump)) <= max(1, a.size // 2000)
 
 
@@ -169,7 +168,7 @@ class PreparationChooser:
             reader = MeterReaders.uniform(reader, self.meters)
         meters = [m for m in self.meters if m in crops]
         out: dict[str, tuple[RawRead, ParseResult]] = {}
-        greys = {m: _grey(crops[m]) for m in meters}
+        greys = {m: grey(crops[m]) for m in meters}
         jobs: list[tuple[str, int]] = []
         for m in meters:
             st = self._state[m]
@@ -208,16 +207,20 @@ class PreparationChooser:
         return out
 
     def _sure(self, raw: RawRead) -> bool:
-        return raw.weakest is not None and raw.weakest >= self.strong and not raw.stray
+        """Certain, from a reader that gives per-digit doubt (one without it is never
+        remembered or learned from)."""
+        return raw.weakest is not None and raw.certain(self.strong)
 
-    def _unchanged(self, meter: str, grey: npt.NDArray[np.int16], parse: Parse) -> bool:
+    def _unchanged(self, meter: str, picture: npt.NDArray[np.int16], parse: Parse) -> bool:
         st = self._state[meter]
-        if st.kept is None or st.picture is None or not same_picture(st.picture, grey):
+        if st.kept is None or st.picture is None:
+            return False
+        if not same_picture(st.picture, picture, st.jump):
             return False
         return parse(meter, st.kept[0].value_text).ok  # a form learned since still applies
 
     def _keep(
-        self, meter: str, grey: npt.NDArray[np.int16], result: tuple[RawRead, ParseResult]
+        self, meter: str, picture: npt.NDArray[np.int16], result: tuple[RawRead, ParseResult]
     ) -> None:
         """Remember a certain read outside calibration, to give again while the picture
         stays; anything else forgets."""
@@ -226,7 +229,7 @@ class PreparationChooser:
         if st.calibrating or meter in self.disputed or not (parsed.ok and self._sure(raw)):
             st.picture, st.kept = None, None
         elif st.kept is not result:
-            st.picture, st.kept = grey, result
+            st.picture, st.jump, st.kept = picture, picture_jump(picture), result
 
     def _run(
         self,

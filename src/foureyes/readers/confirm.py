@@ -22,7 +22,7 @@ from itertools import pairwise
 
 from foureyes.model import Image, RawRead
 from foureyes.readers.crop import PREPARATIONS
-from foureyes.readers.looks import Around, Rereads, certain
+from foureyes.readers.looks import Around, Rereads
 from foureyes.readers.parse import ParseResult
 from foureyes.readers.route import MeterReaders
 from foureyes.readers.settle import moving
@@ -47,7 +47,7 @@ class Confirmations(Rereads):
         todo: list[tuple[str, Image]] = []
         for name in (m for m in self.meters if m in results):
             raw, parsed = results[name]
-            if not parsed.ok or covered[name] or certain(raw, strong[name]):
+            if not parsed.ok or covered[name] or raw.certain(strong[name]):
                 continue
             still = self._still(name, crops[name], around)
             if still is None:
@@ -64,7 +64,7 @@ class Confirmations(Rereads):
         for (name, _), look in zip(todo, reads, strict=True):
             same = self._parse(name, look.value_text).value == results[name][1].value
             agreeing[name] = agreeing.get(name, True) and same
-            if certain(look, strong[name]):
+            if look.certain(strong[name]):
                 sure.add(name)
         return {name for name, ok in agreeing.items() if ok and name in sure}
 

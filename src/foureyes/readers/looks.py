@@ -20,16 +20,11 @@ from foureyes.readers.settle import moving_throughout, settled_index
 from foureyes.tracking.rules import Point, consistent
 from foureyes.tracking.tracker import TrackerSettings
 
-__all__ = ["Around", "Looks", "Rereads", "SecondLooks", "certain"]
+__all__ = ["Around", "Looks", "Rereads", "SecondLooks"]
 
 Parse = Callable[[str, str], ParseResult]  # (meter, text) -> result
 
 _BESIDE = 2  # a read of the frame beside the sample, not of a rest
-
-
-def certain(raw: RawRead, strong: float) -> bool:
-    """Whether the model was sure of every digit and saw no stray glyph."""
-    return (raw.weakest is None or raw.weakest >= strong) and not raw.stray
 
 
 @dataclass(slots=True)
@@ -113,15 +108,14 @@ class SecondLooks(Rereads):
         if not todo:
             return looks
         reads = self._read(reader, [(m, crop) for m, _, crop, _ in todo])
-        unsteady: set[str] = set()
         for (name, side, _, distance), look in zip(todo, reads, strict=True):
             strong = settings[name].strong_char
             parsed = self._parse(name, look.value_text)
             if side == _BESIDE:
-                if parsed.value != results[name][1].value or not certain(look, strong):
-                    unsteady.add(name)
+                if parsed.value != results[name][1].value or not look.certain(strong):
+                    looks.mixed.add(name)  # beside it the display read otherwise
                 continue
-            if parsed.value is None or not certain(look, strong):
+            if parsed.value is None or not look.certain(strong):
                 continue
             if self._chooser.holed(name, look):
                 continue  # the rest has a hole: a popup in the meter's colours is there
@@ -138,7 +132,6 @@ class SecondLooks(Rereads):
             value = results[name][1].value
             if value not in (looks.after.get(name), looks.before.get(name)):
                 looks.mixed.add(name)
-        looks.mixed |= unsteady
         return looks
 
     def _find_rests(
@@ -156,7 +149,7 @@ class SecondLooks(Rereads):
             raw, parsed = results[name]
             if covered[name] or not any(c.isdigit() for c in raw.value_text):
                 continue
-            uncertain = not certain(raw, settings[name].strong_char)
+            uncertain = not raw.certain(settings[name].strong_char)
             sides = [[crops[name], *(f[name] for f in frames)] for frames in around.frames]
             in_motion = all(moving_throughout(seq, 1) for seq in sides)
             if parsed.ok and not uncertain and not in_motion:

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 from foureyes.model import MeterKind
 
-__all__ = ["ParseResult", "normalize", "parse_value"]
+__all__ = ["CURRENCY", "ParseResult", "normalize", "parse_value"]
 
 # Characters OCR models substitute for digits in numeric fonts. Only applied inside a token
 # that is otherwise numeric, so "BONUS" never becomes a number.
 _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1"})
-_CURRENCY = "$€£¥₩₹"
+CURRENCY = "$€£¥₩₹"  # the signs a money meter may show
 _SPACES = re.compile(r"\s+")
 _NUMERIC = re.compile(r"^[0-9.,]+$")
 _SEPARATOR = re.compile(r"[.,]")
@@ -42,7 +42,7 @@ class ParseResult:
 def normalize(text: str) -> str:
     """Strip what a meter's text may carry around its number: spaces, a currency sign."""
     t = _SPACES.sub("", text)
-    t = t.strip(_CURRENCY)
+    t = t.strip(CURRENCY)
     # Some fonts' comma reads as a period or vice versa only in the wrong place; leave it
     # to the grammar below to reject rather than guess.
     if any(ch.isdigit() for ch in t):

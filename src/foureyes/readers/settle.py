@@ -19,12 +19,13 @@ import numpy.typing as npt
 
 from foureyes.model import Image
 
-__all__ = ["Motion", "MotionTimer", "moving", "moving_throughout", "settled_index"]
+__all__ = ["Motion", "MotionTimer", "grey", "moving", "moving_throughout", "settled_index"]
 
 
-def _grey(crop: Image) -> npt.NDArray[np.int16]:
-    grey: npt.NDArray[np.int16] = crop.astype(np.int16).sum(axis=2) // 3
-    return grey
+def grey(crop: Image) -> npt.NDArray[np.int16]:
+    """The crop in brightness (mean of the channels), wide enough for differences."""
+    out: npt.NDArray[np.int16] = crop.astype(np.int16).sum(axis=2) // 3
+    return out
 
 
 # A brightness jump that counts as motion. Digits moving by a pixel change edge pixels by
@@ -41,7 +42,7 @@ def _moved(a: npt.NDArray[np.int16], b: npt.NDArray[np.int16], jump: int, share:
 def moving(a: Image, b: Image, *, jump: int = JUMP, share: float = 0.002) -> bool:
     """Whether the display changed between two crops of the same region: more than
     ``share`` of its pixels changed brightness by more than noise or compression would."""
-    return _moved(_grey(a), _grey(b), jump, share)
+    return _moved(grey(a), grey(b), jump, share)
 
 
 def settled_index(
@@ -55,9 +56,9 @@ def settled_index(
         return None
     changed = False
     run = 0
-    prev = _grey(crops[0])
+    prev = grey(crops[0])
     for i in range(1, len(crops)):
-        cur = _grey(crops[i])
+        cur = grey(crops[i])
         if _moved(prev, cur, jump, share):
             changed, run = True, 0
         else:
@@ -83,7 +84,7 @@ def moving_throughout(
     same, or a sample just before a roll, still at its old value, would take the new one."""
     if until < 1 or until >= len(crops):
         return False
-    greys = [_grey(c) for c in crops[: until + 1]]
+    greys = [grey(c) for c in crops[: until + 1]]
     shares = [
         float((np.abs(a - b) > jump).mean()) if a.shape == b.shape else 1.0
         for a, b in pairwise(greys)
@@ -127,10 +128,10 @@ class MotionTimer:
         self._start: tuple[float, Image] | None = None  # the rest a motion left from
 
     def add(self, ts: float, crop: Image) -> Motion | None:
-        grey = _grey(crop)
+        now = grey(crop)
         done: Motion | None = None
         if self._grey is not None:
-            if _moved(self._grey, grey, self.jump, self.share):
+            if _moved(self._grey, now, self.jump, self.share):
                 if self._still >= self.still:
                     self._start = self._recent[-1]  # left a rest from the last frame
                 elif self._still:
@@ -143,5 +144,5 @@ class MotionTimer:
                     done = Motion(self._start[0], rest_ts, self._start[1], rest_crop)
                     self._start = None
         self._recent.append((ts, crop))
-        self._grey = grey
+        self._grey = now
         return done
