@@ -175,7 +175,7 @@ class Pipeline:
         m = self.config.meters[name]
         ev, tr = self.config.events, self.config.tracking
         return TrackerSettings(
-            growth=Growth(absolute=m.max_rise_per_second),
+            growth=Growth.for_decimals(m.decimals, absolute=m.max_rise_per_second),
             min_confidence=m.min_confidence,
             reset_min_drop=m.reset_min_drop,
             confirm_samples=ev.reset_confirm_samples,

@@ -62,12 +62,14 @@ def test_seven_segment_ghosts_need_the_faded_preparation(tmp_path: Path) -> None
 
 
 def _results(*texts: str | None) -> dict[int, tuple[object, ParseResult]]:
+    """Reads by text; a text ending in "?" was read with one unsure digit."""
     from foureyes.model import RawRead
 
     out = {}
     for w, t in enumerate(texts):
-        text = t or ""
-        raw = RawRead(text=text, confidence=1.0, probs=(1.0,) * len(text))
+        text = (t or "").rstrip("?")
+        weakest = 0.5 if t and t.endswith("?") else 1.0
+        raw = RawRead(text=text, confidence=1.0, weakest=weakest, probs=(1.0,) * len(text))
         out[w] = (raw, parse("m", text))
     return out
 
@@ -94,6 +96,21 @@ def _results(*texts: str | None) -> dict[int, tuple[object, ParseResult]]:
             1,
             False,
         ),
+        (
+            "two ways agree unsurely against a sure one: in doubt",
+            ["1,167.46", "1.567.46?", "1.567.46?"],
+            1167.46,
+            0,
+            True,
+        ),
+        (
+            "ways agree, none sure: the agreement stands",
+            ["12.55?", "12.50?", "12.50?"],
+            12.5,
+            1,
+            False,
+        ),
+        ("a sure way among those that agree", ["$812.50", "$12.50", "$12.50?"], 12.5, 1, False),
         (
             "a sign after the number, a 5 in its place",
             ["12.50 €", "12.505", "12.50 €"],
@@ -294,3 +311,20 @@ def test_an_unsure_sign_against_a_digit_is_doubt(
         chooser._calibrate("m", {w: (r, parse("m", r.text)) for w, r in enumerate(reads)})
         assert ("m" in chooser.disputed) is disputed, name
     assert (chooser._state["m"].calibrating > 0) is disputed, name
+
+
+def test_a_meter_settles_only_once_some_ways_agree() -> None:
+    """A popup over the whole calibration leaves no way that read anything: the meter
+    goes on reading every way until two agree, instead of settling on the first way."""
+    chooser = PreparationChooser(["m"], calibration=2)
+    # given a calibration spent under a popup: no way parses
+    for _ in range(4):
+        chooser._calibrate("m", _results(None, None, None))  # type: ignore[arg-type]
+    # then the meter is still calibrating, and has learned no form from it
+    assert chooser._state["m"].calibrating == 1
+    assert chooser._sign_seen["m"]["samples"] == 0
+    # when the popup is gone and the faded ways agree
+    chooser._calibrate("m", _results("$812.50", "$12.50", "$12.50"))  # type: ignore[arg-type]
+    # then it settles on them
+    assert chooser._state["m"].calibrating == 0
+    assert chooser._state["m"].preferred == 1

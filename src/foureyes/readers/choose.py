@@ -261,7 +261,16 @@ class PreparationChooser:
         for w in parsed:
             by_value.setdefault(results[w][1].value, []).append(w)
         agreed = max(by_value.values(), key=len, default=[])
-        if len(agreed) >= 2 or (formless and len(parsed) == 1):
+        sure = [w for w in parsed if results[w][0].certain(self.strong)]
+        if sure and len(agreed) >= 2 and not set(sure) & set(agreed):
+            # Ways that agree only unsurely, against a way the model is sure of, repeat
+            # one doubt about a glyph their shared processing made ("1.567.46" where the
+            # plain crop reads "1,167.46" for certain): nothing here is agreement.
+            # The sample stays in doubt, but the way that was sure earns the vote.
+            self.disputed.add(meter)
+            winner = sure[0]
+            st.votes[winner] += 1
+        elif len(agreed) >= 2 or (formless and len(parsed) == 1):
             for w in agreed:
                 st.votes[w] += 1
             winner = agreed[0]  # the least processed of those that agree
@@ -273,6 +282,8 @@ class PreparationChooser:
         st.calibrating -= 1
         if not st.calibrating and 2 * st.ambiguous >= self.calibration:
             self._reset(meter)  # no way can be trusted alone: go on reading every way
+        elif not st.calibrating and not max(st.votes):
+            st.calibrating = 1  # no sample yet showed a way that reads it (a popup): go on
         elif not st.calibrating:
             best = max(st.votes)
             st.preferred = min(w for w, v in enumerate(st.votes) if v == best)
@@ -286,6 +297,8 @@ class PreparationChooser:
         whether the sample is ambiguous: a way read a sign unsurely where another read a
         digit, and nothing says which it is."""
         seen = self._sign_seen[meter]
+        if not any(parsed.ok for _, parsed in results.values()):
+            return False, False  # nothing read (covered, blank): no evidence of the form
         sure: set[str] = set()
         shown: set[str] = set()
         for raw, _ in results.values():

@@ -17,12 +17,24 @@ __all__ = ["Growth", "Point", "conflict_degrees", "consistent", "prune_conflicts
 @dataclass(frozen=True, slots=True)
 class Growth:
     """How fast a meter may rise: ``max(rel * value, floor)`` per second, over at least
-    ``min_dt`` seconds (so two samples close together still allow one step)."""
+    ``min_dt`` seconds (so two samples close together still allow one step).
+
+    The floor is counted in the display's smallest steps (:meth:`for_decimals`): fifty
+    cents a second is fifty steps of a meter with cents, and the same fifty steps are
+    fifty units of one without, which moves a whole unit at every increment."""
 
     rel: float = 0.05
     floor: float = 0.5
     absolute: float | None = None
     min_dt: float = 1.0
+
+    @classmethod
+    def for_decimals(cls, decimals: int | None, absolute: float | None = None) -> Growth:
+        """The default growth of a meter showing ``decimals`` places (None: unknown, the
+        floor of a meter with cents)."""
+        steps = 50.0  # the floor, in smallest steps of the display per second
+        floor = steps * 10.0 ** -(2 if decimals is None else decimals)
+        return cls(floor=floor, absolute=absolute)
 
     def bound(self, value: float, dt: float) -> float:
         rate = (
