@@ -26,6 +26,7 @@ class Scripted:
     def __init__(self, texts: list[str]) -> None:
         self.texts = texts
         self.crops: list[int] = []
+        self.seen: list[Image] = []  # every crop read, in order
 
     def warmup(self) -> None: ...
 
@@ -33,6 +34,7 @@ class Scripted:
 
     def read(self, crops: Sequence[Image]) -> list[RawRead]:
         self.crops.append(len(crops))
+        self.seen.extend(crops)
         out = [_read(t) for t in self.texts[: len(crops)]]
         self.texts = self.texts[len(crops) :]
         return out
@@ -197,8 +199,9 @@ def test_a_certain_read_in_motion_with_no_rest_in_sight_needs_its_neighbours(
     name: str, beside: list[str], mixed: bool
 ) -> None:
     """A display that never settles around a sample (counting on and on, or a moving
-    background) has no rest to compare with: the frames on either side must read the
-    sample's value surely, or the read is a mix."""
+    background) has no rest to compare with: the farthest frames on either side must
+    read the sample's value surely, or the read is a mix (a slow wheel shows one digit
+    whole for several frames on its way past, so the frames next to it prove nothing)."""
     from foureyes.readers.looks import SecondLooks
     from foureyes.readers.occlusion import Palette
     from foureyes.tracking.tracker import TrackerSettings
@@ -221,3 +224,6 @@ def test_a_certain_read_in_motion_with_no_rest_in_sight_needs_its_neighbours(
     )
     assert ("m" in got.mixed) is mixed, name
     assert sum(reader.crops) == 2 and not got.after and not got.before, name
+    prepare = PreparationChooser(["m"]).preparation("m")
+    for crop, far in zip(reader.seen, (pics[4], pics[8]), strict=True):
+        assert np.array_equal(crop, prepare(far)), name

@@ -162,6 +162,27 @@ def test_no_false_reset(name: str, texts: list[str]) -> None:
     assert trusted == sorted(trusted), name  # never a falling trusted series
 
 
+@pytest.mark.parametrize(
+    ("name", "before", "events"),
+    [
+        ("a 3 misread as 5, read once, then a popup", ["$152.85", "$152.85"], []),
+        ("a drop below the value before the one read too is a reset", ["$154.00"] * 2, [1]),
+    ],
+)
+def test_a_drop_that_undoes_a_single_misread_is_not_a_reset(
+    name: str, before: list[str], events: list[int]
+) -> None:
+    """A value read once (a mid-roll "155.12" for 153.12), trusted because a popup hid
+    the samples after it, and then a drop to where the meter was just before it: the one
+    read was the misreading. A reset falls to the seed, below the value before too."""
+    texts = [*before, "$155.12", *["x2"] * 6, *["$153.13", "$153.43", "$153.50", "$153.62"]]
+    readings, found = track(texts)
+    assert [1 for e in found if e.type is EventType.RESET] == events, name
+    if not events:
+        back = next(r for r in readings if r.value == 153.13)
+        assert "a misread, not a reset" in back.reason, name
+
+
 def test_two_resets_and_threshold_crossings() -> None:
     """Thresholds fire on each upward crossing, again after a reset; resets fire once each."""
     texts = ["$10.00", "$10.05", "$10.10", "$10.15", "$10.20", "$10.25"]

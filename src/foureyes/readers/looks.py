@@ -24,7 +24,7 @@ __all__ = ["Around", "Looks", "Rereads", "SecondLooks"]
 
 Parse = Callable[[str, str], ParseResult]  # (meter, text) -> result
 
-_BESIDE = 2  # a read of the frame beside the sample, not of a rest
+_BESIDE = 2  # a read of a frame far beside the sample, not of a rest
 
 
 @dataclass(slots=True)
@@ -172,9 +172,11 @@ class SecondLooks(Rereads):
                 looks.moving.add(name)
             elif in_motion and parsed.ok and not uncertain and not hidden:
                 # Moving with no rest in sight: a display counting on and on, or only its
-                # background moves. The frames beside the sample tell them apart: at rest
-                # they read the same value, surely; anything else and the read is a mix.
-                todo += [(name, _BESIDE, prepare(seq[1]), 0.0) for seq in sides if len(seq) > 1]
+                # background moves. The farthest frames of the window tell them apart: a
+                # display at rest under a moving background reads the same value there,
+                # surely; anything else and the read is a mix. Not the frames beside it:
+                # a slow wheel shows one whole digit for several frames on its way past.
+                todo += [(name, _BESIDE, prepare(seq[-1]), 0.0) for seq in sides if len(seq) > 1]
         return todo, looks
 
 

@@ -152,6 +152,11 @@ class MeterTracker:
         self._history: deque[_Item] = deque(maxlen=self.s.history)
         self._awaiting: deque[_Item] = deque()  # decided, held back to resolve ``held``
         self._anchor: Point | None = None
+        # the trusted value before the anchor's, and how many reads in a row the anchor's
+        # value has had: a drop from a value read once back to where the meter was just
+        # before it is that read's misreading, not a reset
+        self._before_anchor: Point | None = None
+        self._anchor_reads = 0
         self._segment = 0
         self._events: list[Event] = []
         # Seed values: a progressive meter resets to the same value every time, so a drop
@@ -382,13 +387,22 @@ class MeterTracker:
             value = matches[0]
             how = "reads" if value == item.cand else "with a runner-up digit reads"
             item.cand = value
-            what = "partly covered" if item.obs.covered else "uncertain digit"
-            self._accept(item, reason=f"{what}; {how} {targets[value]}")
+            self._accept(
+                item, reason=f"{self._doubt(item.obs, article=False)}; {how} {targets[value]}"
+            )
             return True
         why = "no neighbour agrees" if not matches else "it could be either neighbour"
-        what = "partly covered" if item.obs.covered else "an uncertain digit"
-        self._settle(item, None, f"{what} and {why}")
+        self._settle(item, None, f"{self._doubt(item.obs)} and {why}")
         return True
+
+    def _doubt(self, obs: Observation, *, article: bool = True) -> str:
+        """What makes a read weak, for its reason: a cover, a digit the model was unsure
+        of, or (sure of every digit) motion under it or a glyph out of place."""
+        if obs.covered:
+            return "partly covered"
+        if obs.weakest is not None and obs.weakest < self.s.strong_char and not obs.confirmed:
+            return "an uncertain digit" if article else "uncertain digit"
+        return "sure of its digits, but caught in motion or with a stray glyph"
 
     def _why_outside(self, a: Point, p: Point) -> str:
         if p.value < a.value:
@@ -476,7 +490,14 @@ class MeterTracker:
     # -- settling ---------------------------------------------------------------------
     def _accept_change(self, item: _Item, a: Point) -> None:
         p = item.point()
-        if p.value < a.value * (1 - self.s.reset_min_drop):
+        if self._misread_anchor(a, p):
+            self._anchor = None
+            self._accept(
+                item,
+                reason=f"re-anchored: the trusted {a.value:g} was read once, and the meter is"
+                " back where it was before it (a misread, not a reset)",
+            )
+        elif p.value < a.value * (1 - self.s.reset_min_drop):
             self._emit(
                 item, EventType.RESET, before=a.value, after=p.value, detail={"previous": a.ts}
             )
@@ -492,6 +513,18 @@ class MeterTracker:
             self._emit(item, EventType.JUMP, before=a.value, after=p.value)
             self._accept(item, reason="rise persisted")
 
+    def _misread_anchor(self, a: Point, p: Point) -> bool:
+        """Whether a drop from ``a`` to ``p`` undoes a single misread: ``a`` had one read
+        only, and ``p`` follows on from the trusted value before it. A reset falls to the
+        seed, below where the meter was a moment before ``a`` too."""
+        prev = self._before_anchor
+        return (
+            p.value < a.value
+            and self._anchor_reads == 1
+            and prev is not None
+            and consistent(prev, p, self.s.growth)
+        )
+
     def _accept(self, item: _Item, reason: str = "") -> None:
         assert item.cand is not None
         before = self._anchor.value if self._anchor is not None else None
@@ -506,6 +539,11 @@ class MeterTracker:
                         detail={"threshold": t},
                         key=f"{t:g}",
                     )
+        a = self._anchor
+        if a is not None and a.value == item.cand:
+            self._anchor_reads += 1
+        else:
+            self._before_anchor, self._anchor_reads = a, 1
         self._anchor = item.point()
         self._settle(item, item.cand, reason, status=Status.OK)
 
