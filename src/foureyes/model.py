@@ -168,6 +168,17 @@ class RawRead:
             for a, b, p, up in zip(mine, theirs, self.probs, ups, strict=True)
         )
 
+    def contradicts(self, other: RawRead, certain: float) -> bool:
+        """Whether ``other`` lacks a character this read was sure of, in its place: the
+        display this read saw no longer showed ``other`` (a different length cannot be
+        lined up, so it counts as showing something else)."""
+        mine, theirs = self.value_text, other.value_text
+        if len(mine) != len(theirs) or len(self.probs) != len(mine):
+            return True
+        return any(
+            a != b and p >= certain for a, b, p in zip(mine, theirs, self.probs, strict=True)
+        )
+
     @property
     def stray(self) -> bool:
         """Whether the model's own reading has a glyph the constrained one replaced within

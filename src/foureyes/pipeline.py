@@ -595,6 +595,8 @@ class Pipeline:
             before_by=looks.before_by.get(name),
             after_agrees=(name, 0) not in looks.disagree,
             before_agrees=(name, 1) not in looks.disagree,
+            after_contradicts=(name, 0) in looks.contradict,
+            before_contradicts=(name, 1) in looks.contradict,
             transitions=self._timed(name, sample),
             frame_step=seen.frame_step,
             confirmed=name in seen.confirmed,

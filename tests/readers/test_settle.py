@@ -109,6 +109,20 @@ def read(text: str, probs: list[float]) -> RawRead:
 
 
 @pytest.mark.parametrize(
+    ("mine", "probs", "theirs", "contradicts"),
+    [
+        ("$1,883.60", [1, 1, 1, 1, 1, 1, 1, 1, 0.6], "$1,883.47", True),  # a sure 6 for a 4
+        ("$1,883.60", [1, 1, 1, 1, 1, 1, 1, 0.6, 0.6], "$1,883.47", False),  # unsure there
+        ("$1,883.47", [1] * 9, "$1,883.47", False),
+        ("$999.99", [1] * 7, "$1,000.00", True),  # cannot be lined up
+    ],
+)
+def test_contradiction(mine: str, probs: list[float], theirs: str, contradicts: bool) -> None:
+    """A rest lacks what the read was sure of: the display no longer showed it."""
+    assert read(mine, probs).contradicts(read(theirs, [1.0] * len(theirs)), 0.9) is contradicts
+
+
+@pytest.mark.parametrize(
     ("mine", "probs", "theirs", "prefix", "agrees"),
     [
         ("$98.10", [1, 1, 1, 1, 0.4, 0.5], "$98.20", False, True),  # only uncertain differ

@@ -495,6 +495,25 @@ _BURST = {"second_look": 100.18, "look_back": 100.12}
             100.18,
         ),
         (
+            "a near rest the read is sure is gone (a wheel that moved on): not on screen",
+            "$100.10",
+            0.3,
+            {
+                "look_back": 100.12,
+                "before_by": 0.1,
+                "before_agrees": False,
+                "before_contradicts": True,
+            },
+            None,
+        ),
+        (
+            "a near rest that disagrees only where the read is unsure: on screen",
+            "$100.10",
+            0.3,
+            {"look_back": 100.12, "before_by": 0.1, "before_agrees": False},
+            100.12,
+        ),
+        (
             "a burst: the rest after is three changes on, the rest before still showed",
             "$100.10",
             0.3,

@@ -38,6 +38,8 @@ class Looks:
     after_in: dict[str, float] = field(default_factory=dict)
     before_by: dict[str, float] = field(default_factory=dict)
     disagree: set[tuple[str, int]] = field(default_factory=set)  # (meter, side 0 after / 1)
+    # rests with a character the sample's read was sure of in another place's stead
+    contradict: set[tuple[str, int]] = field(default_factory=set)
     # a certain read caught in motion that shows neither rest, or (no rest in sight)
     # whose neighbouring frames read otherwise
     mixed: set[str] = field(default_factory=set)
@@ -124,6 +126,8 @@ class SecondLooks(Rereads):
             raw, first = results[name]
             if not raw.agrees_with(look, strong, prefix=not first.ok):
                 looks.disagree.add((name, side))
+                if first.ok and raw.contradicts(look, strong):
+                    looks.contradict.add((name, side))
         for name in list(looks.after):
             _bracket(name, looks, settings[name])
         for name in looks.moving:

@@ -24,7 +24,12 @@ __all__ = ["Motion", "MotionTimer", "grey", "moving", "moving_throughout", "sett
 
 def grey(crop: Image) -> npt.NDArray[np.int16]:
     """The crop in brightness (mean of the channels), wide enough for differences."""
-    out: npt.NDArray[np.int16] = crop.astype(np.int16).sum(axis=2) // 3
+    # Channel by channel: a reduction over the last axis of a (h, w, 3) array is strided
+    # and twenty times slower, and this runs on every crop of every frame.
+    out: npt.NDArray[np.int16] = crop[:, :, 0].astype(np.int16)
+    out += crop[:, :, 1]
+    out += crop[:, :, 2]
+    out //= 3
     return out
 
 

@@ -52,6 +52,10 @@ class Observation:
     # or runner-up digit where it was not.
     after_agrees: bool = True
     before_agrees: bool = True
+    # Whether each rest lacks a character the read was sure of: the display had moved
+    # on from it (or not yet reached it) by the sample, however near it is.
+    after_contradicts: bool = False
+    before_contradicts: bool = False
     # Rest to rest, in seconds, of the motions the display completed since the last
     # sample: each one change (how long this meter's changes take) or several in a burst.
     transitions: tuple[float, ...] = ()
@@ -67,7 +71,10 @@ class Observation:
 class TrackerSettings:
     growth: Growth = field(default_factory=Growth)
     min_confidence: float = 0.6
-    strong_char: float = 0.9
+    # A digit is certain at this probability or above. Not 0.9: on randomised boards,
+    # reads caught mid-fade or mid-flip come out at 0.90-0.92 for a digit half gone
+    # (development seeds: 12 of 40 wrong values; at 0.95 they wait for a neighbour).
+    strong_char: float = 0.95
     reset_min_drop: float = 0.01
     confirm_samples: int = 3
     confirm_seconds: float = 1.5
@@ -209,6 +216,7 @@ class MeterTracker:
         step: float,
         *,
         burst: bool = False,
+        contradicts: bool = False,
     ) -> bool:
         """Whether a rest's value was on screen at the sample, the value the display rolled
         from or to there, and never one the meter reached only later.
@@ -222,14 +230,17 @@ class MeterTracker:
         frame before a change began is not inside it. Inside a burst (the motion from the
         rest before to the rest after lasted longer than one change) nearness proves
         nothing: a roll that an increment interrupts runs on past values it was still
-        showing a moment ago, so only a rest that agrees with the read may stand in."""
+        showing a moment ago, so only a rest that agrees with the read may stand in. Nor
+        does it where the read was sure of a character the rest lacks (``contradicts``):
+        a wheel passing from 1,883.47 towards 1,883.84 shows a sure "6" in the tens of
+        cents a moment after leaving its rest, and the "4" is gone from the screen."""
         if value is None:
             return False
         timing = self.transition
         if timing is None or distance is None:
             return agrees
         shortest, longest = timing
-        near = distance < shortest - step - 1e-6 and not burst
+        near = distance < shortest - step - 1e-6 and not burst and not contradicts
         return near or (agrees and distance <= longest + step)
 
     def _burst(self, obs: Observation) -> bool:
@@ -245,11 +256,23 @@ class MeterTracker:
     def _candidate(self, obs: Observation) -> _Item:
         burst = self._burst(obs)
         after = obs.second_look
-        if not self._on_screen(after, obs.after_in, obs.after_agrees, obs.frame_step, burst=burst):
+        if not self._on_screen(
+            after,
+            obs.after_in,
+            obs.after_agrees,
+            obs.frame_step,
+            burst=burst,
+            contradicts=obs.after_contradicts,
+        ):
             after = None
         before = obs.look_back
         if not self._on_screen(
-            before, obs.before_by, obs.before_agrees, obs.frame_step, burst=burst
+            before,
+            obs.before_by,
+            obs.before_agrees,
+            obs.frame_step,
+            burst=burst,
+            contradicts=obs.before_contradicts,
         ):
             before = None
         # A read cut short or too unsure to use may still be a roll caught mid-way: the
