@@ -253,28 +253,29 @@ class MeterTracker:
             return False
         return obs.after_in + obs.before_by > timing[1] + obs.frame_step + 1e-6
 
+    def _rest(self, obs: Observation, *, after: bool, burst: bool) -> float | None:
+        """The rest the display came to after the sample (or left before it), if it was
+        on screen at the sample (:meth:`_on_screen`)."""
+        if after:
+            value, distance = obs.second_look, obs.after_in
+            agrees, contradicts = obs.after_agrees, obs.after_contradicts
+        else:
+            value, distance = obs.look_back, obs.before_by
+            agrees, contradicts = obs.before_agrees, obs.before_contradicts
+        shown = self._on_screen(
+            value, distance, agrees, obs.frame_step, burst=burst, contradicts=contradicts
+        )
+        return value if shown else None
+
+    def _unsure(self, obs: Observation) -> bool:
+        """Unsure of a digit, and no other look at the same rest settled it."""
+        weakest = obs.weakest
+        return weakest is not None and weakest < self.s.strong_char and not obs.confirmed
+
     def _candidate(self, obs: Observation) -> _Item:
         burst = self._burst(obs)
-        after = obs.second_look
-        if not self._on_screen(
-            after,
-            obs.after_in,
-            obs.after_agrees,
-            obs.frame_step,
-            burst=burst,
-            contradicts=obs.after_contradicts,
-        ):
-            after = None
-        before = obs.look_back
-        if not self._on_screen(
-            before,
-            obs.before_by,
-            obs.before_agrees,
-            obs.frame_step,
-            burst=burst,
-            contradicts=obs.before_contradicts,
-        ):
-            before = None
+        after = self._rest(obs, after=True, burst=burst)
+        before = self._rest(obs, after=False, burst=burst)
         # A read cut short or too unsure to use may still be a roll caught mid-way: the
         # display at rest just before and just after, reached in one motion, shows its old
         # and new value. A popup that cut it needs only to have been there already to fail
@@ -293,8 +294,7 @@ class MeterTracker:
             if bracketed:
                 return _Item(obs, rest, reason=why, weak=True, after=after, before=before)
             return _Item(obs, None, reason=why)
-        unsure = obs.weakest is not None and obs.weakest < self.s.strong_char
-        weak = obs.covered or obs.doubted or (unsure and not obs.confirmed)
+        weak = obs.covered or obs.doubted or self._unsure(obs)
         return _Item(obs, obs.parsed.value, weak=weak, after=after, before=before)
 
     def _strong_later(self) -> list[_Item]:
@@ -423,7 +423,7 @@ class MeterTracker:
         of, or (sure of every digit) motion under it or a glyph out of place."""
         if obs.covered:
             return "partly covered"
-        if obs.weakest is not None and obs.weakest < self.s.strong_char and not obs.confirmed:
+        if self._unsure(obs):
             return "an uncertain digit" if article else "uncertain digit"
         return "sure of its digits, but caught in motion or with a stray glyph"
 
