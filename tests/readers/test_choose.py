@@ -328,3 +328,47 @@ def test_a_meter_settles_only_once_some_ways_agree() -> None:
     # then it settles on them
     assert chooser._state["m"].calibrating == 0
     assert chooser._state["m"].preferred == 1
+
+
+class _Fails:
+    """A reader whose chosen way (a call with one crop) reads nothing, and whose other
+    ways (the fallback call) read ``fallback``; every way reads "$12.50" while calibrating."""
+
+    name = "fails"
+
+    def __init__(self, fallback: str) -> None:
+        self.fallback = fallback
+
+    def warmup(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def read(self, crops: Sequence[Image]) -> list[RawRead]:
+        text = {1: "BONUS", 2: self.fallback}.get(len(crops), "$12.50")
+        return [RawRead(text=text, confidence=1.0, weakest=1.0)] * len(crops)
+
+
+@pytest.mark.parametrize(
+    ("name", "fallback", "chooses_again"),
+    [
+        ("a popup no way reads through", "BONUS", False),
+        ("the other ways read the crop", "$12.50", True),
+    ],
+)
+def test_the_chosen_way_is_blamed_only_where_another_way_reads(
+    name: str, fallback: str, chooses_again: bool
+) -> None:
+    """A popup over a meter for longer than ``refail`` samples is no reason to choose its
+    preparation again: calibrating afresh after it would leave the next samples in doubt.
+    A way that fails where the others read is."""
+    rng = np.random.default_rng(0)
+    chooser = PreparationChooser(["m"], calibration=1, refail=3)
+    # given a meter settled on the plain crop
+    chooser.read(_Fails(fallback), {"m": rng.integers(0, 255, (40, 120, 3), np.uint8)}, parse)
+    assert chooser._state["m"].calibrating == 0, name
+    # when its chosen way fails on refail samples in a row
+    for _ in range(3):
+        crops = {"m": rng.integers(0, 255, (40, 120, 3), np.uint8)}
+        chooser.read(_Fails(fallback), crops, parse)
+    # then it calibrates again only if the other ways read what it could not
+    assert (chooser._state["m"].calibrating > 0) is chooses_again, name

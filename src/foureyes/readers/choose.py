@@ -10,7 +10,8 @@ agreement, never by a rule that one display type justifies: a value two ways rea
 sample's, and each way that read it earns a vote; where no two agree the sample is in
 doubt. The way with the most votes (the least processed of a tie) is then used alone,
 with the others as a fallback for crops it cannot read, and the choice is made again if
-it keeps failing.
+it keeps failing where another way reads the crop (a popup that no way can read through
+is not the way's failure).
 
 Agreement can be fooled where two ways share their processing: a currency sign that
 binarises into a blob reads "855,511.57" both ways a clean crop is made, where the plain
@@ -195,13 +196,20 @@ class PreparationChooser:
             if parsed.ok:
                 st.failures = 0
             else:
-                st.failures += 1
                 fallback += [(m, w) for w in range(len(PREPARATIONS)) if w != st.preferred]
-                if st.failures >= self.refail:
-                    self._reset(m)
         for (m, _w), (raw, parsed) in self._run(reader, crops, fallback, parse).items():
             if parsed.ok and not out[m][1].ok:
                 out[m] = (raw, parsed)
+        for m in dict.fromkeys(m for m, _ in fallback):
+            # The chosen way failed. It is to blame only if another way read the picture:
+            # where no way can (a popup over the meter, a blank screen), choosing again
+            # would only throw away what calibration learned, and calibrating right after
+            # a popup leaves the next samples in doubt while the ways disagree.
+            if out[m][1].ok:
+                st = self._state[m]
+                st.failures += 1
+                if st.failures >= self.refail:
+                    self._reset(m)
         for m in meters:
             self._keep(m, greys[m], out[m])
         return out
