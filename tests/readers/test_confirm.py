@@ -1,9 +1,11 @@
 """Confirmations: an uncertain read of a display at rest stands as certain only when
-every other look at that rest reads the same value, and one of them is sure of it."""
+every other look at that rest that reads a number reads the same value, and one of them
+(or the read itself, nearly) is sure of it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -60,6 +62,7 @@ def _frames(moving: bool) -> tuple[Image, Around]:
 
 
 UNSURE = RawRead(text="$12.50", confidence=0.8, probs=(1, 1, 1, 0.6, 1, 1), weakest=0.6)
+NEARLY = RawRead(text="$12.50", confidence=0.9, probs=(1, 1, 1, 0.92, 1, 1), weakest=0.92)
 
 
 @pytest.mark.parametrize(
@@ -94,11 +97,30 @@ UNSURE = RawRead(text="$12.50", confidence=0.8, probs=(1, 1, 1, 0.6, 1, 1), weak
             3,
         ),
         (
-            "at rest, one look reads no number",
+            "at rest, one way reads no number: no evidence either way",
             UNSURE,
             False,
             False,
             ["$12.50", "", "$12.50"],
+            True,
+            3,
+        ),
+        ("at rest, no look reads a number", UNSURE, False, False, [""] * 3, False, 3),
+        (
+            "at rest, nearly sure (0.92), every look repeats it unsurely",
+            NEARLY,
+            False,
+            False,
+            ["$12.50?"] * 3,
+            True,
+            3,
+        ),
+        (
+            "at rest, nearly sure (0.92), one look reads otherwise",
+            NEARLY,
+            False,
+            False,
+            ["$12.50?", "$12.58?", ""],
             False,
             3,
         ),
@@ -135,7 +157,7 @@ def test_an_uncertain_read_at_rest_is_confirmed_only_by_agreement(
         around,
         {"m": (raw, parse("m", raw.text))},
         {"m": covered},
-        {"m": 0.9},
+        {"m": 0.95},
     )
     assert (got == {"m"}) is confirmed, name
     assert sum(reader.crops) == reads == (len(PREPARATIONS) if reads else 0), name
@@ -227,3 +249,25 @@ def test_a_certain_read_in_motion_with_no_rest_in_sight_needs_its_neighbours(
     prepare = PreparationChooser(["m"]).preparation("m")
     for crop, far in zip(reader.seen, (pics[4], pics[8]), strict=True):
         assert np.array_equal(crop, prepare(far)), name
+
+
+def test_a_slow_roll_starting_is_not_a_rest() -> None:
+    """A slow odometer starting moves its digits a pixel a frame: no two neighbouring
+    frames differ by enough to count as motion, but the first and the last of the look
+    window do, so the read is not confirmed as one of a display at rest."""
+    from foureyes.readers.settle import moving
+
+    frames = []
+    for k in range(4):  # each frame lights four more pixels than the one before
+        f = np.zeros((30, 90, 3), dtype=np.uint8)
+        f[0, : 4 * k] = 255
+        frames.append(f)
+    assert not any(moving(a, b) for a, b in pairwise(frames))
+
+    def around(before: Image, after: Image, after2: Image) -> Around:
+        return Around(1.0, ([{"m": after}, {"m": after2}], [{"m": before}]), ((), ()))
+
+    rest = frames[0]
+    assert Confirmations._still("m", rest, around(rest, rest, rest)) is not None
+    drift = around(frames[0], frames[2], frames[3])
+    assert Confirmations._still("m", frames[1], drift) is None

@@ -6,8 +6,11 @@ likeliest digit is usually right (the bare model, which ignores doubt, gets it),
 frames around the sample, so the doubt can be settled by agreement instead of a guess:
 the same crop prepared the other ways, and a neighbouring frame of the same rest (other
 codec and sensor noise), are read too, and the read stands as certain only if every one
-of them reads the same value and at least one of them is sure of it. Any disagreement
-leaves it as doubtful as it was; a look never changes the value, it only confirms it.
+of them that reads a number reads the same value and at least one of them is sure of it
+(or the read itself nearly is, see ``Confirmations.at_rest``). Any other value leaves it
+as doubtful as it was; a look never changes the value, it only confirms it. A way that
+reads no number at all (a crop that keeps a seven-segment face's unlit 8s) is no
+evidence either way.
 
 Agreement alone is not enough: the looks go to the same model, and where the doubt is the
 model's own about a glyph (a fourteen-segment 6 it takes for a 5) every look repeats the
@@ -32,6 +35,13 @@ __all__ = ["Confirmations"]
 
 class Confirmations(Rereads):
     """Reads doubtful reads of displays at rest again, all meters of a sample in one call."""
+
+    # A read this sure of its digits, of a display still over four frames, needs no look
+    # surer than itself, only their agreement. The tracker's bar (0.95) is set for reads
+    # caught mid-fade or mid-flip, whose half-gone digit scores 0.90-0.92; a display at
+    # rest is not caught in anything, and a seven-segment face reads its digits at
+    # 0.90-0.95 on every frame and every way (the demo's sevenseg style).
+    at_rest: float = 0.9
 
     def __call__(
         self,
@@ -60,10 +70,12 @@ class Confirmations(Rereads):
             return set()
         reads = self._read(reader, todo)
         agreeing: dict[str, bool] = {}
-        sure: set[str] = set()
+        sure = {n for n, _ in todo if results[n][0].certain(self.at_rest)}
         for (name, _), look in zip(todo, reads, strict=True):
-            same = self._parse(name, look.value_text).value == results[name][1].value
-            agreeing[name] = agreeing.get(name, True) and same
+            value = self._parse(name, look.value_text).value
+            if value is None:
+                continue  # a way that reads no number here (ghost 8s) says nothing of it
+            agreeing[name] = agreeing.get(name, True) and value == results[name][1].value
             if look.certain(strong[name]):
                 sure.add(name)
         return {name for name, ok in agreeing.items() if ok and name in sure}
@@ -71,11 +83,13 @@ class Confirmations(Rereads):
     @staticmethod
     def _still(name: str, crop: Image, around: Around) -> Image | None:
         """A neighbouring frame of the same rest: the display did not change from the
-        frame before the sample to the one after it (and the one after that)."""
+        frame before the sample to the one after it (and the one after that), neither
+        from frame to frame nor from the first of them to the last: a slow roll starting
+        moves its digits a pixel a frame, which no one step shows but three do."""
         after, before = around.frames
         if len(after) < 2 or not before:
             return None
         seq = [before[0][name], crop, after[0][name], after[1][name]]
-        if any(moving(a, b) for a, b in pairwise(seq)):
+        if any(moving(a, b) for a, b in [*pairwise(seq), (seq[0], seq[-1])]):
             return None
         return after[1][name]
