@@ -118,7 +118,7 @@ def same_picture(a: npt.NDArray[np.int16], b: npt.NDArray[np.int16], jump: float
 class PreparationChooser:
     meters: Sequence[str]
     calibration: int = 6  # samples read every way before a meter settles on one
-    refail: int = 8  # consecutive failures of the chosen way before choosing again
+    refail: int = 8  # chosen-way failures where another way read, in a row, before re-choosing
     strong: float = 0.9  # a sign read at least this surely is evidence of the form
     reads: int = 0
     recalled: int = 0  # reads given again for an unchanged picture
@@ -183,6 +183,7 @@ class PreparationChooser:
         results = self._run(reader, crops, jobs, parse)
         self.disputed = set()
         fallback: list[tuple[str, int]] = []
+        failed: list[str] = []  # meters whose chosen way read no number
         for m in meters:
             if m in out:
                 continue
@@ -196,11 +197,12 @@ class PreparationChooser:
             if parsed.ok:
                 st.failures = 0
             else:
+                failed.append(m)
                 fallback += [(m, w) for w in range(len(PREPARATIONS)) if w != st.preferred]
         for (m, _w), (raw, parsed) in self._run(reader, crops, fallback, parse).items():
             if parsed.ok and not out[m][1].ok:
                 out[m] = (raw, parsed)
-        for m in dict.fromkeys(m for m, _ in fallback):
+        for m in failed:
             # The chosen way failed. It is to blame only if another way read the picture:
             # where no way can (a popup over the meter, a blank screen), choosing again
             # would only throw away what calibration learned, and calibrating right after
