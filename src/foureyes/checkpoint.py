@@ -22,7 +22,7 @@ from foureyes.errors import OutputError
 
 __all__ = ["FORMAT", "PipelineState", "dumps", "loads", "restricted_loads"]
 
-FORMAT = 5  # bump when the state's shape changes: older checkpoints are then refused
+FORMAT = 6  # bump when the state's shape changes: older checkpoints are then refused
 
 
 @dataclass(slots=True)

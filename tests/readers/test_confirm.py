@@ -25,7 +25,7 @@ class Scripted:
 
     name = "scripted"
 
-    def __init__(self, texts: list[str]) -> None:
+    def __init__(self, texts: list[str | RawRead]) -> None:
         self.texts = texts
         self.crops: list[int] = []
         self.seen: list[Image] = []  # every crop read, in order
@@ -42,7 +42,9 @@ class Scripted:
         return out
 
 
-def _read(text: str) -> RawRead:
+def _read(text: str | RawRead) -> RawRead:
+    if isinstance(text, RawRead):
+        return text
     weakest = 0.6 if text.endswith("?") else 1.0
     text = text.rstrip("?")
     probs = (1.0,) * (len(text) - 1) + (weakest,)
@@ -62,6 +64,13 @@ def _frames(moving: bool) -> tuple[Image, Around]:
 
 
 UNSURE = RawRead(text="$12.50", confidence=0.8, probs=(1, 1, 1, 0.6, 1, 1), weakest=0.6)
+# a look that reads the read's doubtful digit otherwise, as unsure of it
+OTHER_UNSURE = RawRead(text="$11.50", confidence=0.8, probs=(1, 1, 1, 0.6, 1, 1), weakest=0.6)
+# a seven- or fourteen-segment face with no sign, unsure of its 2; a look that reads an
+# unlit leading 8 before the number, unsurely (0.6) and surely (0.99)
+UNSIGNED = RawRead(text="12.50", confidence=0.8, probs=(1, 0.6, 1, 1, 1), weakest=0.6)
+GHOST = RawRead(text="812.50", confidence=0.9, probs=(0.6, 1, 1, 1, 1, 1), weakest=0.6)
+SURE_8 = RawRead(text="812.50", confidence=1.0, probs=(0.99, 1, 1, 1, 1, 1), weakest=0.99)
 NEARLY = RawRead(text="$12.50", confidence=0.9, probs=(1, 1, 1, 0.92, 1, 1), weakest=0.92)
 
 
@@ -107,6 +116,51 @@ NEARLY = RawRead(text="$12.50", confidence=0.9, probs=(1, 1, 1, 0.92, 1, 1), wea
         ),
         ("at rest, no look reads a number", UNSURE, False, False, [""] * 3, False, 3),
         (
+            "at rest, one way adds an unlit 8 it is unsure of: no evidence either way",
+            UNSIGNED,
+            False,
+            False,
+            [GHOST, "12.50", "12.50?"],
+            True,
+            3,
+        ),
+        (
+            "at rest, one way is sure of a digit before the number: another value",
+            UNSIGNED,
+            False,
+            False,
+            [SURE_8, "12.50", "12.50?"],
+            False,
+            3,
+        ),
+        (
+            "at rest, one look unsure of a digit the read is sure of reads it otherwise",
+            UNSURE,
+            False,
+            False,
+            ["$12.58?", "$12.50", "$12.50?"],
+            True,
+            3,
+        ),
+        (
+            "at rest, one look reads the read's doubtful digit otherwise, unsurely",
+            UNSURE,
+            False,
+            False,
+            [OTHER_UNSURE, "$12.50", "$12.50?"],
+            False,
+            3,
+        ),
+        (
+            "at rest, the only look that reads a number differs where it doubts itself",
+            UNSIGNED,
+            False,
+            False,
+            [GHOST, "", ""],
+            False,
+            3,
+        ),
+        (
             "at rest, nearly sure (0.92), every look repeats it unsurely",
             NEARLY,
             False,
@@ -120,7 +174,7 @@ NEARLY = RawRead(text="$12.50", confidence=0.9, probs=(1, 1, 1, 0.92, 1, 1), wea
             NEARLY,
             False,
             False,
-            ["$12.50?", "$12.58?", ""],
+            ["$12.50?", OTHER_UNSURE, ""],
             False,
             3,
         ),
@@ -142,7 +196,7 @@ def test_an_uncertain_read_at_rest_is_confirmed_only_by_agreement(
     raw: RawRead,
     moving: bool,
     covered: bool,
-    script: list[str],
+    script: list[str | RawRead],
     confirmed: bool,
     reads: int,
 ) -> None:

@@ -10,7 +10,11 @@ of them that reads a number reads the same value and at least one of them is sur
 (or the read itself nearly is, see ``Confirmations.at_rest``). Any other value leaves it
 as doubtful as it was; a look never changes the value, it only confirms it. A way that
 reads no number at all (a crop that keeps a seven-segment face's unlit 8s) is no
-evidence either way.
+evidence either way, and neither is a look that reads otherwise only in characters it is
+itself unsure of and the read is sure of (or lacks): the tight crop of a fourteen-segment
+"42,674" reads its unlit leading 8 as "842.674", the 8 at 0.6 and every other character
+as the read shows it. A look sure of a character the read lacks, lacking one it shows,
+or reading the read's own doubtful digit otherwise, reads another value.
 
 Agreement alone is not enough: the looks go to the same model, and where the doubt is the
 model's own about a glyph (a fourteen-segment 6 it takes for a 5) every look repeats the
@@ -75,7 +79,10 @@ class Confirmations(Rereads):
             value = self._parse(name, look.value_text).value
             if value is None:
                 continue  # a way that reads no number here (ghost 8s) says nothing of it
-            agreeing[name] = agreeing.get(name, True) and value == results[name][1].value
+            same = value == results[name][1].value
+            if not same and _unsure_only(results[name][0], look, strong[name]):
+                continue  # it differs only where it doubts itself: no evidence either way
+            agreeing[name] = agreeing.get(name, True) and same
             if look.certain(strong[name]):
                 sure.add(name)
         return {name for name, ok in agreeing.items() if ok and name in sure}
@@ -93,3 +100,23 @@ class Confirmations(Rereads):
         if any(moving(a, b) for a, b in [*pairwise(seq), (seq[0], seq[-1])]):
             return None
         return after[1][name]
+
+
+def _unsure_only(read: RawRead, look: RawRead, strong: float) -> bool:
+    """Whether ``look`` differs from ``read`` only in characters it was itself unsure of
+    (under ``strong``) where the read was sure, or saw nothing (an unlit 8 before the
+    number): lined up from the right, as a number's places are. A look that reads the
+    read's own doubtful digit otherwise, or lacks a character the read saw, differs."""
+    mine, theirs = read.value_text, look.value_text
+    if len(look.probs) != len(theirs) or len(read.probs) != len(mine):
+        return False
+    extra = len(theirs) - len(mine)
+    if extra < 0:
+        return False
+    for i, (c, p) in enumerate(zip(theirs, look.probs, strict=True)):
+        j = i - extra
+        if j >= 0 and mine[j] == c:
+            continue
+        if p >= strong or (j >= 0 and read.probs[j] < strong):
+            return False
+    return True

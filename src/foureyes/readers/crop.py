@@ -17,7 +17,15 @@ import numpy.typing as npt
 
 from foureyes.model import Image, Region
 
-__all__ = ["PREPARATIONS", "MeterCrop", "clean", "tight_clean", "tight_strict", "tighten"]
+__all__ = [
+    "PREPARATIONS",
+    "MeterCrop",
+    "clean",
+    "text_rows",
+    "tight_clean",
+    "tight_strict",
+    "tighten",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,23 +90,38 @@ def _contrast(crop: Image, *, per_row: bool = False) -> tuple[npt.NDArray[np.flo
     return diff, float(np.percentile(diff, 99.5))
 
 
+def _text_mask(crop: Image) -> tuple[npt.NDArray[np.bool_], tuple[int, int]] | None:
+    """The pixels that stand out as text, and the rows (first, last) of its tallest line;
+    None where nothing stands out (a blank panel) or the crop is too small to tell."""
+    h, w = crop.shape[:2]
+    if h < 8 or w < 8:
+        return None
+    diff, peak = _contrast(crop, per_row=True)
+    if peak < _MIN_CONTRAST:
+        return None
+    # Half the peak keeps bright strokes and drops glow, noise and a seven-segment
+    # display's unlit ghost segments.
+    mask = diff > 0.5 * peak
+    rows = _longest_run(mask.sum(axis=1) >= max(2, w // 100), gap=max(1, h // 30))
+    return None if rows is None else (mask, rows)
+
+
+def text_rows(crop: Image) -> tuple[int, int] | None:
+    """The rows (first, last) of ``crop``'s tallest line of text, or None if no text
+    stands out from the background."""
+    found = _text_mask(crop)
+    return None if found is None else found[1]
+
+
 def tighten(crop: Image) -> Image:
     """Trim ``crop`` to its line of text plus a margin (the tallest line, when a label
     shares the region); return it unchanged if no text stands out from the background
     (a blank or covered meter is the reader's to judge)."""
     h, w = crop.shape[:2]
-    if h < 8 or w < 8:
+    found = _text_mask(crop)
+    if found is None:
         return crop
-    diff, peak = _contrast(crop, per_row=True)
-    if peak < _MIN_CONTRAST:
-        return crop
-    # Half the peak keeps bright strokes and drops glow, noise and a seven-segment
-    # display's unlit ghost segments.
-    mask = diff > 0.5 * peak
-    rows = _longest_run(mask.sum(axis=1) >= max(2, w // 100), gap=max(1, h // 30))
-    if rows is None:
-        return crop
-    top, bottom = rows
+    mask, (top, bottom) = found
     band = mask[top : bottom + 1]
     cols = np.flatnonzero(band.sum(axis=0) > 0)
     if cols.size == 0:

@@ -7,21 +7,31 @@ which colours a meter's region shows (its panel, its digits, their anti-aliased 
 with a tolerance for flicker and noise) and reports the share of a new crop's pixels in
 colours the meter never shows. A read of a crop above ``threshold`` is treated as
 uncertain: trusted only if a certain neighbour shows the same value.
+
+Only foreign pixels in the rows the meter's text occupies count. A region is drawn with a
+margin, and a popup over the next meter, a flashing bulb or a title may reach into the
+margin above or below the digits without hiding any of them: the read is then as good as
+any (seen on the randomised boards: a "JACKPOT!" banner over MINOR reaching the bottom
+margin of MAJOR left eight sure, right reads of MAJOR in doubt). The rows are learned
+from the same clean crops as the colours.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections import deque
 
 import numpy as np
 import numpy.typing as npt
 
 from foureyes.model import Image
+from foureyes.readers.crop import text_rows
 
 __all__ = ["Palette"]
 
 _LEVELS = 8  # per channel: 32-level bins, coarse enough for compression and noise
 _SHIFT = 8 - 3  # log2(256 / _LEVELS)
+_SPANS = 16  # the text rows of this many recent clean crops make the band
 
 
 class Palette:
@@ -42,6 +52,19 @@ class Palette:
         self._hist = np.zeros(_LEVELS**3, np.float64)
         self._seen = 0
         self._familiar: npt.NDArray[np.bool_] | None = None
+        # (crop height, first text row, last text row) of recent clean crops
+        self._spans: deque[tuple[int, int, int]] = deque(maxlen=_SPANS)
+
+    def band(self, height: int) -> tuple[int, int] | None:
+        """The rows (start, stop) where this meter's text has been seen in crops of
+        ``height`` rows, and one more on each side for blur; None if unknown. No wider
+        margin: a digit rolling in from below stays inside the meter's window, whose
+        frame is itself among the rows that stand out."""
+        spans = [(top, bottom) for h, top, bottom in self._spans if h == height]
+        if not spans:
+            return None
+        top, bottom = min(t for t, _ in spans), max(b for _, b in spans)
+        return max(0, top - 1), min(height, bottom + 2)
 
     @staticmethod
     def _bins(crop: Image) -> npt.NDArray[np.intp]:
@@ -49,13 +72,17 @@ class Palette:
         return (q[..., 0] * _LEVELS + q[..., 1]) * _LEVELS + q[..., 2]
 
     def foreign(self, crop: Image) -> float:
-        """The share of ``crop``'s pixels in colours this meter does not show (0 until the
-        palette has seen a few crops)."""
+        """The share of ``crop``'s pixels that are in colours this meter does not show and
+        lie in the rows of its text (0 until the palette has seen a few crops)."""
         if self._seen < self._warmup or crop.size == 0:
             return 0.0
         if self._familiar is None:
             self._familiar = self._dilate(self._hist / self._hist.sum() > self._rare)
-        return float((~self._familiar[self._bins(crop)]).mean())
+        foreign = ~self._familiar[self._bins(crop)]
+        band = self.band(crop.shape[0])
+        if band is not None:
+            foreign = foreign[band[0] : band[1]]  # a share of the whole crop, as before
+        return int(np.count_nonzero(foreign)) / int(crop.shape[0] * crop.shape[1])
 
     def covered(self, crop: Image) -> bool:
         return self.foreign(crop) > self.threshold
@@ -64,6 +91,9 @@ class Palette:
         counts = np.bincount(self._bins(crop).ravel(), minlength=_LEVELS**3)
         self._hist = self._hist * self._decay + counts / max(int(counts.sum()), 1)
         self._seen += 1
+        rows = text_rows(crop)
+        if rows is not None:
+            self._spans.append((crop.shape[0], *rows))
         self._familiar = None
 
     @staticmethod
