@@ -204,6 +204,18 @@ def test_persistent_fast_rise_is_a_jump_not_a_glitch() -> None:
     assert readings[5].status is OK and readings[5].value == 900.0
 
 
+def test_a_rise_that_time_makes_reachable_still_persisted() -> None:
+    """A big step (a max bet: $25.16 to $27.27) read surely at five samples a second. By
+    the time the new level has held for the confirmation's 1.5 s, the meter could have
+    grown that far from the old value too: the later reads fit both levels, which is no
+    sign that the old one came back, and the new level's first reads stand."""
+    texts = ["$25.10", "$25.12", "$25.14", "$25.16"] + ["$27.27"] * 12
+    tracker = MeterTracker("mini", TrackerSettings())
+    readings, events = run_tracker(tracker, observations(texts, dt=0.2))
+    assert [(e.type, e.before, e.after) for e in events] == [(EventType.JUMP, 25.16, 27.27)]
+    assert [(r.status, r.value) for r in readings[4:]] == [(OK, 27.27)] * 12
+
+
 def test_ids_are_deterministic() -> None:
     """The same stream gives the same event ids: a re-run can be deduplicated."""
     texts = ["$100.00", "$100.05", "$100.09", "$10.00", "$10.02", "$10.05", "$10.07"]

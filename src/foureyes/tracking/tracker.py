@@ -501,13 +501,19 @@ class MeterTracker:
                 elif lp.value < p.value:
                     return "glitch"
                 continue
-            if consistent(a, lp, self.s.growth):
-                return "glitch"  # the old level came back
-            if consistent(p, lp, self.s.growth):
+            # A later read that fits both levels: after a drop it has climbed back to the
+            # old level (the drop was the misread); after a rise it is at or beyond the new
+            # level, which the old one could only have reached by growing as fast as
+            # allowed the whole time: it counts for the new level ($25.16 to $27.27 is
+            # out of reach for 1.7 s, longer than the confirmation takes).
+            rise = p.value > a.value
+            if consistent(p, lp, self.s.growth) and (rise or not consistent(a, lp, self.s.growth)):
                 confirmed += 1
                 last_ts = lp.ts
                 if confirmed >= self.s.confirm_samples and last_ts - p.ts >= self.s.confirm_seconds:
                     return "change"
+            elif consistent(a, lp, self.s.growth):
+                return "glitch"  # the old level came back
         return "glitch" if final else "wait"
 
     # -- settling ---------------------------------------------------------------------
