@@ -490,6 +490,7 @@ class MeterTracker:
         confirmed = 1
         last_ts = p.ts
         to_seed = p.value < a.value and p.value in self._seeds
+        rise = p.value > a.value
         for later in self._strong_later():
             lp = later.point()
             if to_seed:
@@ -506,7 +507,6 @@ class MeterTracker:
             # level, which the old one could only have reached by growing as fast as
             # allowed the whole time: it counts for the new level ($25.16 to $27.27 is
             # out of reach for 1.7 s, longer than the confirmation takes).
-            rise = p.value > a.value
             if consistent(p, lp, self.s.growth) and (rise or not consistent(a, lp, self.s.growth)):
                 confirmed += 1
                 last_ts = lp.ts
