@@ -22,7 +22,7 @@ from foureyes.errors import OutputError
 
 __all__ = ["FORMAT", "PipelineState", "dumps", "loads", "restricted_loads"]
 
-FORMAT = 6  # bump when the state's shape changes: older checkpoints are then refused
+FORMAT = 7  # bump when the state's shape changes: older checkpoints are then refused
 
 
 @dataclass(slots=True)
@@ -60,6 +60,7 @@ _STATE_MODULES = {
     "foureyes.readers.choose",
     "foureyes.readers.occlusion",
     "foureyes.readers.parse",
+    "foureyes.tracking.motion",
     "foureyes.tracking.rules",
     "foureyes.tracking.tracker",
 }

@@ -600,10 +600,9 @@ class Pipeline:
             transitions=self._timed(name, sample),
             frame_step=seen.frame_step,
             confirmed=name in seen.confirmed,
-            doubted=name in looks.mixed
-            or name in seen.disputed
-            or raw.stray
-            or (vote is not None and vote.doubted),
+            moving=name in looks.moving,
+            mixed=name in looks.mixed,
+            doubted=name in seen.disputed or raw.stray or (vote is not None and vote.doubted),
             rest_hidden=name in looks.hidden,
             reader=raw.reader,
             note=note,

@@ -19,6 +19,7 @@ from typing import Literal
 
 from foureyes.model import Event, EventType, Frame, Reading, Status
 from foureyes.readers.parse import ParseResult
+from foureyes.tracking.motion import MotionStyle
 from foureyes.tracking.rules import Growth, Point, consistent, prune_conflicts
 
 __all__ = ["MeterTracker", "Observation", "TrackerSettings", "event_id"]
@@ -38,8 +39,14 @@ class Observation:
     covered: bool = False  # something (a popup) covers part of the meter
     second_look: float | None = None  # the display read once it came to rest, if it agreed
     look_back: float | None = None  # the display read where it rested before, if it agreed
-    # in doubt besides its digits: a stray glyph, or caught in motion showing neither rest
+    # in doubt besides its digits: a stray glyph, or ways of reading it that disagree
     doubted: bool = False
+    # a certain read of the display caught in a motion of its own (a rest is near) ...
+    moving: bool = False
+    # ... or caught in motion showing neither rest, or none in sight and the frames
+    # beside it read otherwise: a value the meter had only if its display shows nothing
+    # but a change's ends as it moves (:mod:`foureyes.tracking.motion`)
+    mixed: bool = False
     # one side's rest was hidden by a popup, so the other side's look is all there is
     rest_hidden: bool = False
     reader: str = ""  # which reader of the meter's chain served the read
@@ -130,6 +137,8 @@ class _Item:
     settled: bool = False  # a later trusted value differs from prev_ok: no longer waits
     after: float | None = None  # the rest after the sample, if it was on screen at it
     before: float | None = None  # the rest before, likewise
+    # a certain read caught in motion on a display that shows only a change's ends
+    motion: bool = False
 
     def point(self) -> Point:
         assert self.cand is not None
@@ -170,6 +179,7 @@ class MeterTracker:
         # to one is a reset even when the meter soon grows back past its old value.
         self._seeds: deque[float] = deque(self.s.reset_to, maxlen=max(8, len(self.s.reset_to)))
         self._transitions: deque[float] = deque(maxlen=16)
+        self._motion = MotionStyle()
 
     # -- public ---------------------------------------------------------------------
     @property
@@ -294,8 +304,30 @@ class MeterTracker:
             if bracketed:
                 return _Item(obs, rest, reason=why, weak=True, after=after, before=before)
             return _Item(obs, None, reason=why)
-        weak = obs.covered or obs.doubted or self._unsure(obs)
-        return _Item(obs, obs.parsed.value, weak=weak, after=after, before=before)
+        self._learn_motion(obs, burst=burst)
+        weak = obs.covered or obs.doubted or obs.mixed or self._unsure(obs)
+        # a certain read between values the meter had, if a neighbour read it too
+        motion = weak and not (obs.covered or obs.doubted or self._unsure(obs))
+        motion = motion and self._motion.ends_only
+        return _Item(obs, obs.parsed.value, weak=weak, after=after, before=before, motion=motion)
+
+    def _learn_motion(self, obs: Observation, *, burst: bool) -> None:
+        """Learn what the display shows mid-change from a certain read caught in a single
+        change whose two rests were both read (:class:`MotionStyle`)."""
+        before, after = obs.look_back, obs.second_look
+        if (
+            not obs.moving
+            or obs.covered
+            or obs.parsed.value is None
+            or obs.weakest is None
+            or obs.weakest < self.s.strong_char
+            or before is None
+            or after is None
+            or self.transition is None
+            or burst
+        ):
+            return
+        self._motion.learn(obs.parsed.value, before, after, obs.parsed.decimals)
 
     def _strong_later(self) -> list[_Item]:
         return [f for f in list(self._pending)[1:] if f.cand is not None and not f.weak]
@@ -406,6 +438,13 @@ class MeterTracker:
                 item.cand = look
                 self._accept(item, reason=f"mid-roll; read where the display {where} it")
                 return True
+        if item.motion and self._read_alike(item, a, nxt):
+            self._accept(
+                item,
+                reason="caught in motion on a display that shows only a change's ends, "
+                "and the sample beside it read the same",
+            )
+            return True
         if len(matches) == 1:
             value = matches[0]
             how = "reads" if value == item.cand else "with a runner-up digit reads"
@@ -418,6 +457,29 @@ class MeterTracker:
         self._settle(item, None, f"{self._doubt(item.obs)} and {why}")
         return True
 
+    def _read_alike(self, item: _Item, a: Point | None, nxt: Point | None) -> bool:
+        """Whether a certain read caught in motion (``item.motion``) is a value the meter
+        had: between the trusted value before and the next certain read, and read the same
+        with certainty at the sample just before or after it. A display that shows only a
+        change's ends can still be caught with one column's digit half gone, which the
+        model may read as a third digit for certain ("$50.70" between $50.68 and $50.79);
+        that lasts a frame or two, a value of a burst longer."""
+        p = item.point()
+        if a is not None and not consistent(a, p, self.s.growth):
+            return False
+        if nxt is not None and not consistent(p, nxt, self.s.growth):
+            return False
+        beside = [self._history[-1]] if self._history else []
+        if len(self._pending) > 1:
+            beside.append(self._pending[1])
+        return any(
+            b.obs.parsed.value == p.value
+            and not b.obs.covered
+            and b.obs.weakest is not None
+            and b.obs.weakest >= self.s.strong_char
+            for b in beside
+        )
+
     def _doubt(self, obs: Observation, *, article: bool = True) -> str:
         """What makes a read weak, for its reason: a cover, a digit the model was unsure
         of, or (sure of every digit) motion under it or a glyph out of place."""
@@ -425,6 +487,8 @@ class MeterTracker:
             return "partly covered"
         if self._unsure(obs):
             return "an uncertain digit" if article else "uncertain digit"
+        if obs.mixed and not obs.doubted:
+            return "sure of its digits, but caught in motion showing neither rest"
         return "sure of its digits, but caught in motion or with a stray glyph"
 
     def _why_outside(self, a: Point, p: Point) -> str:
