@@ -30,9 +30,14 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from foureyes.demo.synth.draw import draw_factors
 from foureyes.demo.synth.factors import Factors, MeterFactors, VideoFactors
+
+if TYPE_CHECKING:
+    from foureyes.demo.camera import Camera
+    from foureyes.demo.synth.plan import Plan
 
 __all__ = [
     "DEV_SEEDS",
@@ -87,6 +92,7 @@ def render_factors(
     """Render ``factors`` into ``out_dir``: the video, ``meters.yaml`` and the truth."""
     from foureyes.demo.synth.encode import Encoder
     from foureyes.demo.synth.files import TruthWriter, write_config, write_events, write_factors
+    from foureyes.demo.synth.lag import LagWatch, amend_truth
     from foureyes.demo.synth.plan import frames, make_plan
     from foureyes.demo.synth.render import Renderer, camera_for
 
@@ -108,16 +114,38 @@ def render_factors(
         camera = camera_for(plan)
         with Encoder(paths.video, v) as encoder, TruthWriter(paths.truth, plan) as truth:
             renderer = Renderer(plan, camera, encoder.planes)
+            watch = LagWatch(
+                _regions(plan, paths.video.name, camera),
+                encoder.decoder(),
+                extradata=encoder.extradata,
+            )
+            encoder.tap = watch.packets
             for state in frames(plan):
-                renderer.frame(state)
+                planes = renderer.frame(state)
+                watch.sent(state, planes.y)
                 encoder.write()
                 truth.write(state)
                 if progress is not None:
                     progress(state.index + 1, v.frames)
+            encoder.close()
+            watch.finish()
+    # the truth follows the decoded video where the encoder showed a change late
+    amend_truth(paths.truth, watch.lags, {m.name: m.fmt.display for m in factors.meters})
     write_config(paths.config, plan, paths.video.name, camera)
     write_events(paths.truth_events, plan)
     write_factors(paths.factors, plan)
     return paths
+
+
+def _regions(
+    plan: Plan, video_name: str, camera: Camera | None
+) -> dict[str, tuple[int, int, int, int]]:
+    """Each meter's region in output pixels, as ``meters.yaml`` gives it: where
+    :class:`~foureyes.demo.synth.lag.LagWatch` compares the decoded video with the drawing."""
+    from foureyes.demo.synth.files import config_doc
+
+    doc = config_doc(plan, video_name, camera)
+    return {name: tuple(entry["region"]) for name, entry in doc["meters"].items()}
 
 
 def generate_random(

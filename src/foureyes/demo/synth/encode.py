@@ -8,6 +8,7 @@ factors as ``preset``). Frames carry pts 0, 1, 2... in a 1/fps time base.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -75,17 +76,38 @@ class Encoder:
         ]
         self.planes = Planes(*views)
 
+        self.tap: Callable[[list[Any]], None] | None = None  # sees packets before muxing
+
+    def decoder(self) -> Any:
+        """A decoder for this stream, for :class:`~foureyes.demo.synth.lag.LagWatch`."""
+        import av
+
+        name = self._stream.codec_context.codec.canonical_name  # libx264 encodes h264
+        decoder = av.CodecContext.create(name, "r")
+        decoder.thread_count = 1
+        return decoder
+
+    def extradata(self) -> bytes | None:
+        """The stream's global header (H.264/H.265 parameter sets), once encoding began."""
+        data: bytes | None = self._stream.codec_context.extradata
+        return data
+
     def write(self) -> None:
         """Encode :attr:`planes` as the next frame."""
         self._frame.pts = self._count
         self._count += 1
-        self._container.mux(self._stream.encode(self._frame))
+        self._mux(self._stream.encode(self._frame))
+
+    def _mux(self, packets: list[Any]) -> None:
+        if self.tap is not None:
+            self.tap(packets)
+        self._container.mux(packets)
 
     def close(self) -> None:
         if self._container is None:
             return
         try:
-            self._container.mux(self._stream.encode(None))
+            self._mux(self._stream.encode(None))
         finally:
             self._container.close()
             self._container = None
