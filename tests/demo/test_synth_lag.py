@@ -16,6 +16,7 @@ import pytest
 from foureyes.demo.synth.lag import MIN_PIXELS, LagWatch, _shows, amend_truth
 from foureyes.demo.synth.plan import FrameState
 from foureyes.demo.synth.timeline import Shown
+from foureyes.errors import FourEyesError
 
 H, W = 32, 64
 
@@ -122,3 +123,11 @@ def test_amend_truth_adds_the_shown_value_and_cover(tmp_path: Path) -> None:
     assert out[0]["alt"] == [0.01] and out[0]["visible"]
     assert out[1] == rows[1]
     assert out[2]["alt"] == [0.03, 0.01] and out[2]["covered"] == 0.4 and not out[2]["visible"]
+
+
+def test_a_stream_that_lost_frames_is_an_error() -> None:
+    dec: Any = av.CodecContext.create("h264", "r")
+    watch = LagWatch({"m": (0, 0, W, H)}, dec)
+    watch.sent(_state(0, 1), OLD)
+    with pytest.raises(FourEyesError, match="decodes to 0 frames where 1 were drawn"):
+        watch.finish()

@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from foureyes.demo.synth.plan import FrameState
+from foureyes.errors import FourEyesError
 
 __all__ = ["LagWatch", "amend_truth"]
 
@@ -73,6 +74,7 @@ class LagWatch:
         self._depth = depth
         self._sent: deque[tuple[int, dict[str, _Sent]]] = deque()
         self._decoded = 0
+        self._count = 0
         self.lags: dict[tuple[int, str], Key] = {}
 
     def sent(self, state: FrameState, luma: npt.NDArray[np.uint8]) -> None:
@@ -83,6 +85,7 @@ class LagWatch:
             key = (shown.value, shown.alt, round(state.covered[name], 4))
             pictures[name] = _Sent(luma[y : y + h, x : x + w].copy(), key)
         self._sent.append((state.index, pictures))
+        self._count += 1
 
     def packets(self, packets: Iterable[Any]) -> None:
         """Decode the encoder's packets (before they are muxed, which empties them)."""
@@ -90,7 +93,15 @@ class LagWatch:
             self._decode(packet)
 
     def finish(self) -> None:
+        """Decode what the encoder still held; every frame sent must have come back, or
+        the frames would be matched with the wrong pictures."""
         self._decode(None)
+        if self._decoded != self._count:
+            raise FourEyesError(
+                f"the encoded stream decodes to {self._decoded} frames where {self._count} "
+                "were drawn; the truth cannot follow it (an encoder that drops frames is "
+                "not one the generator supports)"
+            )
 
     def _decode(self, packet: Any) -> None:
         if self._extradata is not None and self._decoded == 0 and packet is not None:
