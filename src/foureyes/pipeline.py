@@ -34,6 +34,7 @@ from foureyes.readers.looks import Around, Looks, SecondLooks
 from foureyes.readers.occlusion import Palette
 from foureyes.readers.parse import ParseResult, parse_value
 from foureyes.readers.route import MeterReaders
+from foureyes.readers.settle import text_changed
 from foureyes.readers.vote import MirrorVoter, Vote
 from foureyes.resilience.build import build_readers
 from foureyes.resilience.degrade import Degrader, Level, degradation_event
@@ -107,6 +108,7 @@ class _Seen:
     looks: Looks = field(default_factory=Looks)
     votes: dict[str, Vote] = field(default_factory=dict)
     frame_step: float = 0.0  # seconds between the decoded frames around the sample
+    changed: dict[str, bool | None] = field(default_factory=dict)  # since the last sample
 
 
 class Pipeline:
@@ -158,6 +160,7 @@ class Pipeline:
         self._dense = False
         self._chooser = PreparationChooser(self.meters)
         self._palettes = {name: Palette() for name in self.meters}
+        self._previous: dict[str, Image] = {}  # each meter's crop at the last sample
         self._looks = SecondLooks(self.meters, self._chooser, self._palettes, self._parse)
         self._confirm = Confirmations(self.meters, self._chooser, self._parse)
         self._aligner = Aligner(self.meters)
@@ -567,7 +570,25 @@ class Pipeline:
         times.reads += self._chooser.reads - reads_before + self._looks.take_reads()
         times.reads += self._confirm.take_reads()
         times.recalled += self._chooser.recalled - recalled_before
+        seen.changed = self._changed(crops)
         return seen
+
+    def _changed(self, crops: dict[str, Image]) -> dict[str, bool | None]:
+        """Whether each meter's text rows look other than at the previous sample: what
+        tells the tracker that an unsure read matching an earlier value by its digits is
+        not that value on the same picture (None: nothing to compare with)."""
+        out: dict[str, bool | None] = {}
+        for name, crop in crops.items():
+            prev = self._previous.get(name)
+            self._previous[name] = crop.copy()
+            if prev is None or prev.shape != crop.shape:
+                out[name] = None
+                continue
+            rows = self._palettes[name].band(crop.shape[0])
+            if rows is not None:
+                prev, crop = prev[rows[0] : rows[1]], crop[rows[0] : rows[1]]
+            out[name] = text_changed(prev, crop)
+        return out
 
     def _observe(self, name: str, sample: Sample, seen: _Seen) -> Observation:
         """What the tracker is told of one meter at one sample."""
@@ -606,6 +627,7 @@ class Pipeline:
             rest_hidden=name in looks.hidden,
             reader=raw.reader,
             note=note,
+            changed=seen.changed.get(name),
         )
 
     def _timed(self, name: str, sample: Sample) -> tuple[float, ...]:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from foureyes.model import RawRead
-from foureyes.readers.settle import moving, moving_throughout, settled_index
+from foureyes.readers.settle import moving, moving_throughout, settled_index, text_changed
 
 
 def frame(level: int, noise: int = 0, seed: int = 0) -> np.ndarray:
@@ -193,3 +193,37 @@ def test_motions_are_timed_from_rest_to_rest(pattern: str, motions: list[tuple[i
             assert motion.before is pictures[pattern[round(motion.start * 30)]]
             assert motion.after is pictures[pattern[round(motion.end * 30)]]
     assert seen == motions
+
+
+def _face(segment: int, *, lit: int = 70, dark: int = 30) -> np.ndarray:
+    """A dim seven-segment-like face 16 px high: a few bars, one of them switchable."""
+    img = np.full((16, 120, 3), dark, np.uint8)
+    for x in (10, 40, 70):
+        img[2:14, x : x + 3] = lit
+    if segment:
+        img[2:4, 90:100] = lit  # a segment that turns on, as a 7 becomes a 9
+    return img
+
+
+def _noisy(img: np.ndarray, sigma: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.clip(img + rng.normal(0, sigma, img.shape), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        (_face(0), _face(1), True),  # one dim segment: 40 levels, under moving()'s jump
+        (_face(0), _face(0), False),
+        (_noisy(_face(0), 3, 1), _noisy(_face(0), 3, 2), False),  # sensor noise
+        (_face(0), np.clip(_face(0).astype(int) + 30, 0, 255).astype(np.uint8), False),
+        (_face(0), _face(0)[:, :100], True),  # another size: not the same picture
+    ],
+    ids=["segment", "same", "noise", "flicker", "shape"],
+)
+def test_text_changed_sees_a_dim_segment_but_not_noise(
+    a: np.ndarray, b: np.ndarray, expected: bool
+) -> None:
+    assert text_changed(a, b) is expected
+    if expected and a.shape == b.shape:
+        assert not moving(a, b)  # why a second test exists: the motion test misses it

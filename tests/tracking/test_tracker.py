@@ -692,3 +692,29 @@ def test_a_confirmed_uncertain_read_needs_no_neighbour(
     obs[2] = replace(obs[2], confirmed=confirmed)
     readings, _ = run_tracker(MeterTracker("m"), obs)
     assert readings[2].value == value
+
+
+@pytest.mark.parametrize(
+    ("middle", "alternatives", "changed", "status", "value"),
+    [
+        ("$100.05", (), None, OK, 100.05),  # nothing to compare with: as before
+        ("$100.05", (), False, OK, 100.05),  # the same picture, read unsure this time
+        ("$100.05", (), True, REJ, None),  # "485" for 495: the picture moved on
+        ("$100.15", (100.05,), False, OK, 100.05),
+        ("$100.15", (100.05,), True, REJ, None),  # "478" with a runner-up 3 for 474
+        ("$100.20", (), True, OK, 100.20),  # the next certain read still stands in
+    ],
+)
+def test_an_unsure_read_is_the_value_before_only_on_the_same_picture(
+    middle: str,
+    alternatives: tuple[float, ...],
+    changed: bool | None,
+    status: Status,
+    value: float | None,
+) -> None:
+    """An unsure read that matches the trusted value before, by its best or runner-up
+    digits, is that value only if the meter's picture did not change since it."""
+    obs = weak_case(middle, alternatives)
+    obs[2] = replace(obs[2], changed=changed)
+    readings, _ = run_tracker(MeterTracker("m"), obs)
+    assert (readings[2].status, readings[2].value) == (status, value)

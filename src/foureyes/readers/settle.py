@@ -50,6 +50,23 @@ def moving(a: Image, b: Image, *, jump: int = JUMP, share: float = 0.002) -> boo
     return _moved(grey(a), grey(b), jump, share)
 
 
+def text_changed(a: Image, b: Image, *, share: float = 0.002) -> bool:
+    """Whether two crops of a meter's text taken apart in time show other glyphs: more
+    than ``share`` of the pixels changed by a third of the text's contrast, once a change
+    of the whole picture's brightness (flicker) is taken out. Unlike :func:`moving` (a
+    fixed jump, for frame-to-frame motion through codec ghosts), this must see a 9 turn
+    into an 8 on a dim seven-segment face at 13 px, where one segment changes by 40
+    levels; two samples at rest carry no ghost of a motion between them."""
+    ga, gb = grey(a), grey(b)
+    if ga.shape != gb.shape:
+        return True
+    diff = ga - gb
+    diff -= np.int16(np.median(diff))
+    lo, hi = np.percentile(ga, (1, 99))
+    jump = max(24, int(hi - lo) // 3)
+    return bool((np.abs(diff) > jump).mean() > share)
+
+
 def settled_index(
     crops: Sequence[Image], *, still: int = 2, jump: int = JUMP, share: float = 0.002
 ) -> int | None:

@@ -72,6 +72,10 @@ class Observation:
     # an uncertain read of a display at rest that every other look at that rest read
     # alike (other preparations, a neighbouring frame): its doubt is settled
     confirmed: bool = False
+    # whether the meter's text looks other than at the previous sample (None: no previous
+    # sample to compare with): a read that matches an earlier value by its best or its
+    # runner-up digits is that value only if the picture did not change in between
+    changed: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +143,7 @@ class _Item:
     before: float | None = None  # the rest before, likewise
     # a certain read caught in motion on a display that shows only a change's ends
     motion: bool = False
+    changes: int = 0  # the meter's picture changes seen up to and including this sample
 
     def point(self) -> Point:
         assert self.cand is not None
@@ -173,6 +178,8 @@ class MeterTracker:
         # before it is that read's misreading, not a reset
         self._before_anchor: Point | None = None
         self._anchor_reads = 0
+        self._changes = 0  # picture changes seen, and how many by the anchor's sample
+        self._anchor_changes = 0
         self._segment = 0
         self._events: list[Event] = []
         # Seed values: a progressive meter resets to the same value every time, so a drop
@@ -209,7 +216,10 @@ class MeterTracker:
 
     def update(self, obs: Observation) -> tuple[list[Reading], list[Event]]:
         self._transitions.extend(obs.transitions)
-        self._pending.append(self._candidate(obs))
+        self._changes += bool(obs.changed)
+        item = self._candidate(obs)
+        item.changes = self._changes
+        self._pending.append(item)
         self._drain(final=False)
         return self._collect(final=False)
 
@@ -413,7 +423,16 @@ class MeterTracker:
         if not later and not final and self._span() < self.s.max_pending / 2:
             return False  # wait for a certain read to compare with
         targets: dict[float, str] = {}
-        if a is not None:
+        # An unsure read is the trusted value before only if the picture stayed as it
+        # was: a 9 the model half reads as an 8 matches an earlier 8 just as well, and a
+        # seven- or fourteen-segment face is read so at rest, sample after sample (seen on
+        # a randomised board: "485" for 495, "478" with a runner-up 3 for 474).
+        # Caught in a motion of its own, the sample still shows the value it moves from;
+        # only a change completed before it means the display moved on.
+        obs = item.obs
+        in_motion = obs.moving or obs.mixed or item.after is not None or item.before is not None
+        still = item.changes - (bool(obs.changed) and in_motion) == self._anchor_changes
+        if a is not None and still:
             targets[a.value] = "the trusted value before"
         nxt = later[0].point() if later else None
         if nxt is not None and (a is None or consistent(a, nxt, self.s.growth)):
@@ -422,7 +441,7 @@ class MeterTracker:
         # value before: the meter may change again before the next sample, and a runner-up
         # that lands on a later value was never on screen (seen on the camera benchmark).
         matches = [v for v in (item.cand,) if v in targets]
-        if a is not None and a.value != item.cand and a.value in item.obs.alternatives:
+        if a is not None and still and a.value != item.cand and a.value in item.obs.alternatives:
             matches.append(a.value)
         looks = [(item.after, "came to rest after"), (item.before, "rested before")]
         if item.cand == item.before:
@@ -638,6 +657,7 @@ class MeterTracker:
         else:
             self._before_anchor, self._anchor_reads = a, 1
         self._anchor = item.point()
+        self._anchor_changes = item.changes
         self._settle(item, item.cand, reason, status=Status.OK)
 
     def _settle(
