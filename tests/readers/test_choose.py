@@ -147,6 +147,8 @@ def test_preparations_are_combined_by_agreement(
         ("a sign seen: a read showing it fits", ["$55.50", "855.50"], "$ 55.51", True),
         ("no sign ever seen: anything fits", ["55.50", "55.50"], "$55.51", True),
         ("a sign after: it must be after", ["55.50€", "55.50€"], "€55.51", False),
+        # the digits faded out and a lone sign was read: neither side of a number
+        ("a lone sign is no side", ["€17.84", "€ 84", "€"], "€17.85", True),
     ],
 )
 def test_a_meter_keeps_the_form_its_calibration_saw(

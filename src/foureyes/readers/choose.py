@@ -62,6 +62,11 @@ def sign_sides(text: str, probs: Sequence[float] = (), strong: float | None = No
     ``strong``, only signs read at least that surely (``probs``: per character)."""
     if len(probs) != len(text):
         probs = ()
+    if not any(c.isdigit() for c in text):
+        # A sign is before or after a number: a read of a lone "€" (the digits faded
+        # out, or hidden) has no sides, and counting it on both once taught a meter that
+        # it shows a sign after its number too, failing every read of it after that.
+        return set()
     ends = {"before": _first(text), "after": _last(text)}
     out = set()
     for side, i in ends.items():
