@@ -34,7 +34,7 @@ from foureyes.readers.looks import Around, Looks, SecondLooks
 from foureyes.readers.occlusion import Palette
 from foureyes.readers.parse import ParseResult, parse_value
 from foureyes.readers.route import MeterReaders
-from foureyes.readers.settle import text_changed
+from foureyes.readers.settle import Grey, grey, text_changed
 from foureyes.readers.vote import MirrorVoter, Vote
 from foureyes.resilience.build import build_readers
 from foureyes.resilience.degrade import Degrader, Level, degradation_event
@@ -160,7 +160,7 @@ class Pipeline:
         self._dense = False
         self._chooser = PreparationChooser(self.meters)
         self._palettes = {name: Palette() for name in self.meters}
-        self._previous: dict[str, Image] = {}  # each meter's crop at the last sample
+        self._previous: dict[str, Grey] = {}  # each meter's crop at the last sample, grey
         self._looks = SecondLooks(self.meters, self._chooser, self._palettes, self._parse)
         self._confirm = Confirmations(self.meters, self._chooser, self._parse)
         self._aligner = Aligner(self.meters)
@@ -579,15 +579,15 @@ class Pipeline:
         not that value on the same picture (None: nothing to compare with)."""
         out: dict[str, bool | None] = {}
         for name, crop in crops.items():
-            prev = self._previous.get(name)
-            self._previous[name] = crop.copy()
-            if prev is None or prev.shape != crop.shape:
+            prev, now = self._previous.get(name), grey(crop)  # a new array: the frame may go
+            self._previous[name] = now
+            if prev is None or prev.shape != now.shape:
                 out[name] = None
                 continue
-            rows = self._palettes[name].band(crop.shape[0])
+            rows = self._palettes[name].band(now.shape[0])
             if rows is not None:
-                prev, crop = prev[rows[0] : rows[1]], crop[rows[0] : rows[1]]
-            out[name] = text_changed(prev, crop)
+                prev, now = prev[rows[0] : rows[1]], now[rows[0] : rows[1]]
+            out[name] = text_changed(prev, now)
         return out
 
     def _observe(self, name: str, sample: Sample, seen: _Seen) -> Observation:

@@ -19,7 +19,19 @@ import numpy.typing as npt
 
 from foureyes.model import Image
 
-__all__ = ["Motion", "MotionTimer", "grey", "moving", "moving_throughout", "settled_index"]
+__all__ = [
+    "Grey",
+    "Motion",
+    "MotionTimer",
+    "grey",
+    "moving",
+    "moving_throughout",
+    "settled_index",
+    "text_changed",
+]
+
+
+Grey = npt.NDArray[np.int16]  # a crop in brightness, as :func:`grey` gives it
 
 
 def grey(crop: Image) -> npt.NDArray[np.int16]:
@@ -50,14 +62,16 @@ def moving(a: Image, b: Image, *, jump: int = JUMP, share: float = 0.002) -> boo
     return _moved(grey(a), grey(b), jump, share)
 
 
-def text_changed(a: Image, b: Image, *, share: float = 0.002) -> bool:
-    """Whether two crops of a meter's text taken apart in time show other glyphs: more
+def text_changed(ga: Grey, gb: Grey, *, share: float = 0.002) -> bool:
+    """Whether two grey crops (:func:`grey`) of a meter's text taken apart in time show
+    other glyphs: more
     than ``share`` of the pixels changed by a third of the text's contrast, once a change
     of the whole picture's brightness (flicker) is taken out. Unlike :func:`moving` (a
     fixed jump, for frame-to-frame motion through codec ghosts), this must see a 9 turn
     into an 8 on a dim seven-segment face at 13 px, where one segment changes by 40
-    levels; two samples at rest carry no ghost of a motion between them."""
-    ga, gb = grey(a), grey(b)
+    levels; two samples at rest carry no ghost of a motion between them. Not
+    :func:`~foureyes.readers.choose.same_picture`: that one may re-read a picture for
+    one pixel in 2000 under sensor noise, and this one decides what a read may mean."""
     if ga.shape != gb.shape:
         return True
     diff = ga - gb
