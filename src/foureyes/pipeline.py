@@ -32,7 +32,7 @@ from foureyes.readers.confirm import Confirmations
 from foureyes.readers.crop import MeterCrop
 from foureyes.readers.looks import Around, Looks, SecondLooks
 from foureyes.readers.occlusion import Palette
-from foureyes.readers.parse import ParseResult, parse_value
+from foureyes.readers.parse import ParseResult, parse_value, restore_point
 from foureyes.readers.route import MeterReaders
 from foureyes.readers.settle import Grey, grey, text_changed
 from foureyes.readers.vote import MirrorVoter, Vote
@@ -628,7 +628,19 @@ class Pipeline:
             reader=raw.reader,
             note=note,
             changed=seen.changed.get(name),
+            restored=self._restored(name, raw.text, parsed),
         )
+
+    def _restored(self, meter: str, text: str, parsed: ParseResult) -> ParseResult | None:
+        """The read with a decimal point the model did not see put back, if the parser
+        refused it for its decimals and the restored text has the meter's form."""
+        if parsed.ok or not parsed.reason.startswith("expected"):
+            return None
+        cfg = self.config.meters[meter]
+        restored = restore_point(text, cfg.kind, cfg.decimals)
+        if not restored.ok or not self._chooser.fits_form(meter, text):
+            return None
+        return restored
 
     def _timed(self, name: str, sample: Sample) -> tuple[float, ...]:
         """How long the meter's display took for each change it completed since the last

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from foureyes.model import MeterKind
-from foureyes.readers.parse import parse_value
+from foureyes.readers.parse import parse_value, restore_point
 
 C, N, INT = MeterKind.CURRENCY, MeterKind.NUMBER, MeterKind.INTEGER
 
@@ -71,3 +71,38 @@ def test_rejects_partial_and_malformed(
     result = parse_value(text, kind, decimals)
     assert not result.ok
     assert why in result.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "decimals", "expected"),
+    [
+        ("1023", N, 2, 10.23),  # a seven-segment point merged with the 0 beside it
+        ("$1023", C, None, 10.23),
+        ("4,30935", N, 2, 4309.35),  # the thousands comma seen, the point not
+        ("1,23456", C, None, 1234.56),
+        ("12345", N, 1, 1234.5),
+        ("$25.6", C, None, None),  # a digit lost, not a point: nothing to restore
+        ("10.23", N, 2, None),  # whole already
+        ("4,3093", N, 2, None),  # a digit lost as well: "4,30.93" has no form
+        ("1,234", N, 2, None),  # "1,2.34" neither
+        ("12345", INT, None, None),  # an integer meter has no point
+        ("12345", N, None, None),  # nor a meter whose decimals are not fixed
+        ("BONUS", C, None, None),
+        ("2", C, None, None),
+    ],
+)
+def test_restores_a_point_the_model_did_not_see(
+    text: str, kind: MeterKind, decimals: int | None, expected: float | None
+) -> None:
+    """Every digit read but not the decimal point: the value with the point before the
+    meter's last decimals, only where the text has no separator there already and the
+    result has the meter's form. (Whether it is the value on screen, the tracker says.)"""
+    assert not parse_value(text, kind, decimals).ok or expected is None
+    result = restore_point(text, kind, decimals)
+    if expected is None:
+        assert not result.ok
+        assert "no decimal point to restore" in result.reason
+    else:
+        assert result.ok, result.reason
+        assert result.value == pytest.approx(expected)
+        assert result.decimals == (decimals if decimals is not None else 2)

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from foureyes.model import EventType, MeterKind, Status
-from foureyes.readers.parse import parse_value
+from foureyes.readers.parse import parse_value, restore_point
 from foureyes.tracking.tracker import (
     MeterTracker,
     Observation,
@@ -718,3 +718,55 @@ def test_an_unsure_read_is_the_value_before_only_on_the_same_picture(
     obs[2] = replace(obs[2], changed=changed)
     readings, _ = run_tracker(MeterTracker("m"), obs)
     assert (readings[2].status, readings[2].value) == (status, value)
+
+
+@pytest.mark.parametrize(
+    ("name", "texts", "values"),
+    [
+        (
+            "a point lost at rest: the same digits as the trusted value",
+            ["$10.94", "$10.94", "$10.94", "1095", "1095", "$10.95", "1096", "$10.96"],
+            [10.94, 10.94, 10.94, 10.95, 10.95, 10.95, 10.96, 10.96],
+        ),
+        (
+            "a reset read without its point is still a reset",
+            ["$13.17"] * 4 + ["1000"] * 8,
+            [13.17] * 4 + [10.0] * 8,
+        ),
+        (
+            "one digit more and higher: the meter passed a power of ten",
+            ["$99.98", "$99.98", "$99.99", "10000", "10000", "10001", "10001", "10002"],
+            [99.98, 99.98, 99.99, 100.0, 100.0, 100.01, 100.01, 100.02],
+        ),
+        (
+            "a popup cut the number short: '158' of 158.53 is not 1.58, and no reset",
+            ["$158.53"] * 4 + ["158"] * 8 + ["$158.53"] * 2,
+            [158.53] * 4 + [None] * 8 + [158.53] * 2,
+        ),
+        (
+            "nothing trusted yet: no count to hold the read to",
+            ["1023", "1023", "1023", "1023"],
+            [None, None, None, None],
+        ),
+    ],
+)
+def test_a_read_without_its_decimal_point(
+    name: str, texts: list[str], values: list[float | None]
+) -> None:
+    """The pipeline hands over a read refused for its decimals with the point restored;
+    the tracker takes it where its digits number those of the trusted value before it
+    (or one more, higher), and says so in the reason."""
+    obs = [
+        replace(
+            o, restored=r if (r := restore_point(o.text, MeterKind.CURRENCY, None)).ok else None
+        )
+        for o in observations(texts)
+    ]
+    readings, events = run_tracker(MeterTracker("mini", TrackerSettings()), obs)
+    got = [None if r.status in (HELD, UNR, REJ) else r.value for r in readings]
+    assert got == pytest.approx(values), name
+    for r, t in zip(readings, texts, strict=True):
+        if r.status is OK and "." not in t:
+            assert "its decimal point was not seen" in r.reason, name
+    resets = [e for e in events if e.type is EventType.RESET]
+    assert len(resets) == (1 if "reset" in name and "no reset" not in name else 0), name

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from foureyes.model import MeterKind
 
-__all__ = ["CURRENCY", "ParseResult", "normalize", "parse_value"]
+__all__ = ["CURRENCY", "ParseResult", "normalize", "parse_value", "restore_point"]
 
 # Characters OCR models substitute for digits in numeric fonts. Only applied inside a token
 # that is otherwise numeric, so "BONUS" never becomes a number.
@@ -92,3 +92,30 @@ def parse_value(text: str, kind: MeterKind, decimals: int | None = None) -> Pars
         return ParseResult(None, reason=f"leading zero: {text!r}")
     value = float(f"{digits}.{frac}") if frac else float(digits)
     return ParseResult(round(value, len(frac)), decimals=len(frac))
+
+
+def restore_point(text: str, kind: MeterKind, decimals: int | None) -> ParseResult:
+    """``text`` read as a value whose decimal point the model did not see: every digit
+    there, the point before the last ``decimals`` of them missing ("1023" for 10.23,
+    "4,30935" for 4,309.35). A seven-segment point sits in the corner of the digit beside
+    it, and at a small size the model reads the digit and drops the point.
+
+    Only a text with no separator where the point belongs qualifies: one followed by
+    ``decimals`` digits or fewer is a digit lost, not a point. Whether the restored value
+    is the one on screen is not for the text to say (a popup cutting "158.53" to "158"
+    reads the same way); the tracker takes it only where the count of digits matches
+    what the meter showed before it."""
+    if kind is MeterKind.CURRENCY and decimals is None:
+        decimals = 2
+    if kind is MeterKind.INTEGER or not decimals:
+        return ParseResult(None, reason=f"no decimal point to restore: {text!r}")
+    t = normalize(text)
+    last = max(t.rfind("."), t.rfind(","))
+    if not _NUMERIC.match(t) or len(t) <= decimals or 0 <= len(t) - last - 1 <= decimals:
+        return ParseResult(None, reason=f"no decimal point to restore: {text!r}")
+    if not t[-decimals:].isdigit():
+        return ParseResult(None, reason=f"no decimal point to restore: {text!r}")
+    parsed = parse_value(f"{t[:-decimals]}.{t[-decimals:]}", kind, decimals)
+    return (
+        parsed if parsed.ok else ParseResult(None, reason=f"no decimal point to restore: {text!r}")
+    )

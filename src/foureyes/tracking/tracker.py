@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from foureyes.model import Event, EventType, Frame, Reading, Status
@@ -76,6 +76,9 @@ class Observation:
     # sample to compare with): a read that matches an earlier value by its best or its
     # runner-up digits is that value only if the picture did not change in between
     changed: bool | None = None
+    # a read the parser refused for want of its decimal point, with the point put back
+    # (:func:`foureyes.readers.parse.restore_point`); the tracker judges whether it fits
+    restored: ParseResult | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +101,10 @@ class TrackerSettings:
     max_pending: float = 20.0  # the longest a sample waits for its decision
     thresholds: tuple[float, ...] = ()
     reset_to: tuple[float, ...] = ()  # known seed values the meter resets to
+
+
+def _digits(value: float, decimals: int) -> int:
+    return len(str(round(abs(value) * 10**decimals)))
 
 
 def event_id(meter: str, kind: str, frame: int, detail: str = "") -> str:
@@ -217,7 +224,7 @@ class MeterTracker:
     def update(self, obs: Observation) -> tuple[list[Reading], list[Event]]:
         self._transitions.extend(obs.transitions)
         self._changes += bool(obs.changed)
-        item = self._candidate(obs)
+        item = self._candidate(self._with_point(obs))
         item.changes = self._changes
         self._pending.append(item)
         self._drain(final=False)
@@ -286,6 +293,29 @@ class MeterTracker:
             value, distance, agrees, obs.frame_step, burst=burst, contradicts=contradicts
         )
         return value if shown else None
+
+    def _with_point(self, obs: Observation) -> Observation:
+        """A read refused for want of its decimal point, taken with the point put back
+        where it has as many digits as the value before it, or one more and is higher
+        (the meter passed a power of ten). A digit lost besides the point changes the
+        count, and so does a popup cutting the number short: "158" of $158.53 is not
+        $1.58, and a drop to it would be a false reset. With nothing read before it
+        there is no count to hold it to, and it stays refused."""
+        restored = obs.restored
+        if restored is None or restored.value is None or obs.parsed.ok:
+            return obs
+        # the value before: a certain read still awaiting its turn, or the trusted one
+        before = next(
+            (i.cand for i in reversed(self._pending) if i.cand is not None and not i.weak),
+            self._anchor.value if self._anchor else None,
+        )
+        if before is None:
+            return obs
+        have, had = (_digits(v, restored.decimals) for v in (restored.value, before))
+        if have != had and not (have == had + 1 and restored.value >= before):
+            return obs
+        note = "; ".join(x for x in (obs.note, "its decimal point was not seen") if x)
+        return replace(obs, parsed=restored, note=note)
 
     def _unsure(self, obs: Observation) -> bool:
         """Unsure of a digit, and no other look at the same rest settled it."""
