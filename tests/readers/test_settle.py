@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from foureyes.model import RawRead
-from foureyes.readers.settle import grey, moving, moving_throughout, settled_index, text_changed
+from foureyes.readers.settle import (
+    drifting,
+    grey,
+    moving,
+    moving_throughout,
+    settled_index,
+    text_changed,
+)
 
 
 def frame(level: int, noise: int = 0, seed: int = 0) -> np.ndarray:
@@ -227,3 +234,57 @@ def test_text_changed_sees_a_dim_segment_but_not_noise(
     assert text_changed(grey(a), grey(b)) is expected
     if expected and a.shape == b.shape:
         assert not moving(a, b)  # why a second test exists: the motion test misses it
+
+
+def _glyphs(digit: int) -> np.ndarray:
+    """A bright face 20 px high: bars standing for a digit, a different set per digit."""
+    img = np.full((20, 60, 3), 20, np.uint8)
+    for k in range(4):
+        if digit >> k & 1:
+            img[3:17, 8 + 12 * k : 14 + 12 * k] = 230
+    return img
+
+
+def _fade(start: int) -> list[np.ndarray]:
+    """41 pictures of a fade from 5 to 10 that begins at frame ``start`` and takes 20."""
+    a, b = _glyphs(5).astype(float), _glyphs(10).astype(float)
+    t = [min(1.0, max(0.0, (i - start) / 20)) for i in range(41)]
+    return [((1 - x) * a + x * b).astype(np.uint8) for x in t]
+
+
+def _sides(pictures: list[np.ndarray], at: int) -> list[list[np.ndarray]]:
+    """The sample's frames after and before it, nearest first, each side led by it."""
+    return [pictures[at:], pictures[at::-1]]
+
+
+@pytest.mark.parametrize(
+    ("pictures", "at", "expected"),
+    [
+        (_fade(10), 20, True),  # halfway through a fade
+        (_fade(100), 20, False),  # at rest
+        (_fade(23), 20, False),  # at rest, a fade begins 3 frames later
+        (_fade(-3), 20, False),  # at rest, a fade ended 3 frames before
+        (
+            [np.clip(p.astype(int) // 3 + 60, 0, 255).astype(np.uint8) for p in _fade(10)],
+            20,
+            True,
+        ),  # a dim face: 70 levels of contrast in all
+        ([_noisy(_glyphs(5), 3, i) for i in range(41)], 20, False),  # sensor noise
+    ],
+    ids=["mid-fade", "rest", "fade-after", "fade-before", "dim-fade", "noise"],
+)
+def test_drifting_sees_a_fade_that_no_frame_step_shows(
+    pictures: list[np.ndarray], at: int, expected: bool
+) -> None:
+    """A fade moves each pixel a few levels a frame, under the jump :func:`moving`
+    asks for; two frames away on each side the text has changed all the same."""
+    sides = _sides(pictures, at)
+    assert drifting(sides) is expected
+    if expected:
+        assert not all(moving_throughout(seq, 1) for seq in sides)
+
+
+def test_drifting_needs_frames_on_both_sides() -> None:
+    pictures = _fade(10)
+    assert not drifting([pictures[20:], [pictures[20]]])
+    assert not drifting([pictures[20:]])

@@ -16,7 +16,7 @@ from foureyes.readers.choose import PreparationChooser
 from foureyes.readers.occlusion import Palette
 from foureyes.readers.parse import ParseResult
 from foureyes.readers.route import MeterReaders
-from foureyes.readers.settle import moving_throughout, settled_index
+from foureyes.readers.settle import drifting, moving_throughout, settled_index
 from foureyes.tracking.rules import Point, consistent
 from foureyes.tracking.tracker import TrackerSettings
 
@@ -155,7 +155,9 @@ class SecondLooks(Rereads):
                 continue
             uncertain = not raw.certain(settings[name].strong_char)
             sides = [[crops[name], *(f[name] for f in frames)] for frames in around.frames]
-            in_motion = all(moving_throughout(seq, 1) for seq in sides)
+            in_motion = all(moving_throughout(seq, 1) for seq in sides) or drifting(
+                sides, self._palettes[name].band(crops[name].shape[0])
+            )
             if parsed.ok and not uncertain and not in_motion:
                 continue
             prepare = self._chooser.preparation(name)

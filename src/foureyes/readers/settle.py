@@ -23,6 +23,7 @@ __all__ = [
     "Grey",
     "Motion",
     "MotionTimer",
+    "drifting",
     "grey",
     "moving",
     "moving_throughout",
@@ -130,6 +131,53 @@ def moving_throughout(
     if any(x <= share / 2 for x in shares):
         return False
     return not any(a <= share and b <= share for a, b in pairwise(shares))
+
+
+def drifting(sides: Sequence[Sequence[Image]], rows: tuple[int, int] | None = None) -> bool:
+    """Whether the display is changing at the sample (``side[0]`` of each side, the
+    frames after and before it, nearest first), however slowly each frame moves.
+
+    :func:`moving_throughout` asks every frame step for a jump of :data:`JUMP` levels,
+    which a glyph's edge makes where it moves on a bright face, and which neither a fade
+    (a tenth of the contrast a frame: "$1,116.68" read for certain halfway from 1,116.66
+    to 1,116.72 on a randomised board) nor a roll on a dim or filmed face (80 levels of
+    contrast in all) ever makes. Here each side is searched for the nearest frame whose
+    text (``rows``) looks other than the sample's by a third of its own contrast
+    (:func:`text_changed`); the change must be under way at the sample, not one that
+    came and went beside a rest: halfway to that frame, the pixels it changed have gone
+    a quarter of the way or more (an instant change or one that begins later has not
+    moved them at all). Noise moves every pixel alike, so it is taken out."""
+    lo, hi = rows if rows is not None else (0, None)
+    for seq in sides:
+        greys = [grey(c)[lo:hi] for c in seq]
+        sample = greys[0]
+        if len(greys) < 2 or any(g.shape != sample.shape for g in greys):
+            return False
+        far = next((i for i in range(1, len(greys)) if text_changed(sample, greys[i])), None)
+        if far is None:
+            return False
+        if far == 1:
+            continue
+        p1, p99 = np.percentile(sample, (1, 99))
+        jump = max(24, int(p99 - p1) // 3)
+        d_far = _off(greys[far], sample)
+        d_mid = _off(greys[far // 2], sample)
+        hit = d_far > jump
+        if hit.all() or not hit.any():
+            return False
+        moved = d_mid[hit].mean() - d_mid[~hit].mean()
+        if moved < 0.25 * (d_far[hit].mean() - d_far[~hit].mean()):
+            return False
+    return len(sides) == 2
+
+
+def _off(a: Grey, b: Grey) -> npt.NDArray[np.int16]:
+    """Per pixel, how far ``a`` is from ``b`` once a change of the whole picture's
+    brightness (flicker) is taken out."""
+    diff = a - b
+    diff -= np.int16(np.median(diff))
+    off: npt.NDArray[np.int16] = np.abs(diff)
+    return off
 
 
 @dataclass(frozen=True, slots=True)
