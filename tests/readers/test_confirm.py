@@ -325,3 +325,42 @@ def test_a_slow_roll_starting_is_not_a_rest() -> None:
     assert Confirmations._still("m", rest, around(rest, rest, rest)) is not None
     drift = around(frames[0], frames[2], frames[3])
     assert Confirmations._still("m", frames[1], drift) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "after", "before", "rests"),
+    [
+        # pictures: the sample is "b"; frames after it, then before it, nearest first
+        ("caught in motion: both rests stand in", "cdeee", "aaaa", (12.6, 12.5)),
+        ("a change ended a frame before the sample: it is a rest", "bbbb", "aaaa", ()),
+        ("a change begins a frame after the sample: it is a rest", "cccc", "bbbb", ()),
+        ("one frame between two rests is in motion", "cccc", "aaaa", (12.6, 12.5)),
+    ],
+)
+def test_a_rest_stands_in_only_for_a_sample_in_motion(
+    name: str, after: str, before: str, rests: tuple[float, ...]
+) -> None:
+    """An unsure read is replaced by a rest's value only where the display was moving at
+    the sample, towards both sides: a sample that is a rest itself shows its own value
+    ("30" read unsure of a settled 31 a frame after the display left 30), however near
+    the rest beside it."""
+    from foureyes.readers.looks import SecondLooks
+    from foureyes.readers.occlusion import Palette
+    from foureyes.tracking.tracker import TrackerSettings
+
+    rng = np.random.default_rng(4)
+    pic = {k: rng.integers(0, 255, (30, 90, 3), dtype=np.uint8) for k in "abcde"}
+    times = ([1.0 + k / 30 for k in range(1, 6)], [1.0 - k / 30 for k in range(1, 6)])
+    around = Around(1.0, ([{"m": pic[k]} for k in after], [{"m": pic[k]} for k in before]), times)
+    reader = Scripted(["$12.60", "$12.50"])  # the rest after, then the rest before
+    looks = SecondLooks(["m"], PreparationChooser(["m"]), {"m": Palette()}, parse)
+    got = looks(
+        MeterReaders.uniform(reader, ["m"]),
+        {"m": pic["b"]},
+        around,
+        {"m": (UNSURE, parse("m", UNSURE.text))},
+        {"m": False},
+        {"m": TrackerSettings()},
+    )
+    assert tuple(got.after.values()) + tuple(got.before.values()) == rests, name
+    assert sum(reader.crops) == len(rests), name

@@ -288,8 +288,8 @@ def weak_case(
     [
         ("$100.05", (), OK, 100.05),  # the roll's old value, as before
         ("$100.20", (), OK, 100.20),  # the roll's new value, as the next certain read
-        ("$100.15", (100.05,), OK, 100.05),  # a runner-up digit gives the value before
-        ("$100.15", (100.20,), REJ, None),  # a runner-up giving a later value: never
+        ("$100.15", (100.05,), REJ, None),  # a runner-up digit is no evidence ("580" for 587)
+        ("$100.15", (100.20,), REJ, None),  # nor one giving a later value
         ("$100.10", (100.17,), REJ, None),  # a mix of old and new digits
         ("$100.25", (), REJ, None),  # even if in order with nothing: no neighbour agrees
     ],
@@ -700,7 +700,7 @@ def test_a_confirmed_uncertain_read_needs_no_neighbour(
         ("$100.05", (), None, OK, 100.05),  # nothing to compare with: as before
         ("$100.05", (), False, OK, 100.05),  # the same picture, read unsure this time
         ("$100.05", (), True, REJ, None),  # "485" for 495: the picture moved on
-        ("$100.15", (100.05,), False, OK, 100.05),
+        ("$100.15", (100.05,), False, REJ, None),  # its runner-up, even on the same picture
         ("$100.15", (100.05,), True, REJ, None),  # "478" with a runner-up 3 for 474
         ("$100.20", (), True, OK, 100.20),  # the next certain read still stands in
     ],
@@ -712,8 +712,8 @@ def test_an_unsure_read_is_the_value_before_only_on_the_same_picture(
     status: Status,
     value: float | None,
 ) -> None:
-    """An unsure read that matches the trusted value before, by its best or runner-up
-    digits, is that value only if the meter's picture did not change since it."""
+    """An unsure read that matches the trusted value before by its best digits is that
+    value only if the meter's picture did not change since it; by its runner-ups, never."""
     obs = weak_case(middle, alternatives)
     obs[2] = replace(obs[2], changed=changed)
     readings, _ = run_tracker(MeterTracker("m"), obs)

@@ -16,7 +16,7 @@ from foureyes.readers.choose import PreparationChooser
 from foureyes.readers.occlusion import Palette
 from foureyes.readers.parse import ParseResult
 from foureyes.readers.route import MeterReaders
-from foureyes.readers.settle import drifting, moving_throughout, settled_index
+from foureyes.readers.settle import drifting, moving, moving_throughout, settled_index
 from foureyes.tracking.rules import Point, consistent
 from foureyes.tracking.tracker import TrackerSettings
 
@@ -162,7 +162,14 @@ class SecondLooks(Rereads):
                 continue
             prepare = self._chooser.preparation(name)
             rests = hidden = 0
+            # A rest stands in for the sample only if the display was in motion at the
+            # sample: moving towards the other side too. A sample at rest itself shows
+            # its own value, one frame after a change ended as one frame before the next
+            # began ("30" read unsure of a settled 31, a frame after the rest at 30).
+            at_rest = [len(seq) < 2 or not moving(seq[0], seq[1]) for seq in sides]
             for side, seq in enumerate(sides):
+                if at_rest[1 - side]:
+                    continue
                 k = settled_index(seq)
                 if k is None or not moving_throughout(seq, k):
                     continue
