@@ -731,12 +731,12 @@ def test_an_unsure_read_is_the_value_before_only_on_the_same_picture(
         (
             "a reset read without its point is still a reset",
             ["$13.17"] * 4 + ["1000"] * 8,
-            [13.17] * 4 + [10.0] * 8,
+            [13.17] * 4 + [None] + [10.0] * 7,  # the first, on a changed picture: a drop
         ),
         (
             "one digit more and higher: the meter passed a power of ten",
-            ["$99.98", "$99.98", "$99.99", "10000", "10000", "10001", "10001", "10002"],
-            [99.98, 99.98, 99.99, 100.0, 100.0, 100.01, 100.01, 100.02],
+            ["$99.98", "$99.98", "$99.99", "10000", "10000", "10001", "10001", "10002", "10002"],
+            [99.98, 99.98, 99.99, 100.0, 100.0, 100.01, 100.01, 100.02, 100.02],
         ),
         (
             "a popup cut the number short: '158' of 158.53 is not 1.58, and no reset",
@@ -744,9 +744,19 @@ def test_an_unsure_read_is_the_value_before_only_on_the_same_picture(
             [158.53] * 4 + [None] * 8 + [158.53] * 2,
         ),
         (
-            "nothing trusted yet: no count to hold the read to",
+            "nothing trusted yet: the samples after it must agree, as with any first read",
             ["1023", "1023", "1023", "1023"],
-            [None, None, None, None],
+            [10.23, 10.23, 10.23, 10.23],
+        ),
+        (
+            "nothing trusted yet, and a popup cut the first read short",
+            ["158", "$158.53", "$158.53", "$158.53"],
+            [None, 158.53, 158.53, 158.53],
+        ),
+        (
+            "on a picture that changed, a read with no motion checks needs a neighbour",
+            ["$472.08"] * 3 + ["47209", "$473.10", "$473.10"],
+            [472.08] * 3 + [None, 473.10, 473.10],
         ),
     ],
 )
@@ -755,12 +765,15 @@ def test_a_read_without_its_decimal_point(
 ) -> None:
     """The pipeline hands over a read refused for its decimals with the point restored;
     the tracker takes it where its digits number those of the trusted value before it
-    (or one more, higher), and says so in the reason."""
+    (or one more, higher), and says so in the reason. No motion check ran on such a
+    read, so on a picture that changed since the sample before it needs a neighbour."""
     obs = [
         replace(
-            o, restored=r if (r := restore_point(o.text, MeterKind.CURRENCY, None)).ok else None
+            o,
+            restored=r if (r := restore_point(o.text, MeterKind.CURRENCY, None)).ok else None,
+            changed=None if k == 0 else o.text != texts[k - 1],  # the picture as its text
         )
-        for o in observations(texts)
+        for k, o in enumerate(observations(texts))
     ]
     readings, events = run_tracker(MeterTracker("mini", TrackerSettings()), obs)
     got = [None if r.status in (HELD, UNR, REJ) else r.value for r in readings]

@@ -300,7 +300,14 @@ class MeterTracker:
         (the meter passed a power of ten). A digit lost besides the point changes the
         count, and so does a popup cutting the number short: "158" of $158.53 is not
         $1.58, and a drop to it would be a false reset. With nothing read before it
-        there is no count to hold it to, and it stays refused."""
+        there is no count to hold it to: then the samples after it must agree, as with
+        any first read (a face that never shows its point, "7165 €" for 71.65 on a
+        12 px face, is otherwise never read at all).
+
+        The reading stage could not parse the read, so none of its checks for motion
+        (second looks) ran on it: where the picture changed since the previous sample
+        it may be a display caught mid-change ("4720899" flipping from 47208.97 to
+        47209.88), and it needs a neighbour that agrees, like a read in doubt."""
         restored = obs.restored
         if restored is None or restored.value is None or obs.parsed.ok:
             return obs
@@ -309,13 +316,13 @@ class MeterTracker:
             (i.cand for i in reversed(self._pending) if i.cand is not None and not i.weak),
             self._anchor.value if self._anchor else None,
         )
-        if before is None:
-            return obs
-        have, had = (_digits(v, restored.decimals) for v in (restored.value, before))
-        if have != had and not (have == had + 1 and restored.value >= before):
-            return obs
+        if before is not None:
+            have, had = (_digits(v, restored.decimals) for v in (restored.value, before))
+            if have != had and not (have == had + 1 and restored.value >= before):
+                return obs
         note = "; ".join(x for x in (obs.note, "its decimal point was not seen") if x)
-        return replace(obs, parsed=restored, note=note)
+        moved = obs.changed is not False
+        return replace(obs, parsed=restored, note=note, doubted=obs.doubted or moved)
 
     def _unsure(self, obs: Observation) -> bool:
         """Unsure of a digit, and no other look at the same rest settled it."""
@@ -533,6 +540,8 @@ class MeterTracker:
             return "an uncertain digit" if article else "uncertain digit"
         if obs.mixed and not obs.doubted:
             return "sure of its digits, but caught in motion showing neither rest"
+        if obs.parsed is obs.restored and obs.changed is not False:
+            return "read on a picture that changed since the sample before"
         return "sure of its digits, but caught in motion or with a stray glyph"
 
     def _why_outside(self, a: Point, p: Point) -> str:
