@@ -121,7 +121,6 @@ class RawRead:
     reader: str = ""
     constrained: str | None = None
     weakest: float | None = None
-    variants: tuple[str, ...] = ()  # ``constrained`` with uncertain digits swapped
     probs: tuple[float, ...] = ()  # per character of ``constrained``
     runner_up: tuple[str, ...] = ()  # per character of ``constrained``: the second choice
     steps: tuple[int, ...] = ()  # per character of ``constrained``: where (model time step)

@@ -455,10 +455,6 @@ class Pipeline:
             return ParseResult(None, reason=no_sign(text))
         return parsed
 
-    def _alternatives(self, meter: str, raw: RawRead) -> tuple[float, ...]:
-        values = (self._parse(meter, v).value for v in raw.variants)
-        return tuple(v for v in values if v is not None)
-
     def _certain(self, meter: str, raw: RawRead) -> bool:
         return raw.certain(self._trackers[meter].s.strong_char)
 
@@ -608,7 +604,6 @@ class Pipeline:
             confidence=raw.confidence,
             parsed=parsed,
             weakest=raw.weakest,
-            alternatives=self._alternatives(name, raw),
             covered=seen.covered[name] or name in seen.holed,
             second_look=looks.after.get(name),
             look_back=looks.before.get(name),

@@ -10,7 +10,6 @@ runner-up, instead of "°" or "人" or nothing.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -49,32 +48,6 @@ class Decoded:
         comma) or space is already policed by the parser's grouping rules."""
         probs = [p for c, p in zip(self.text, self.probs, strict=True) if c.isdigit()]
         return min(probs) if probs else 0.0
-
-    def variants(self, below: float, limit: int = 2) -> list[str]:
-        """The text with each uncertain digit (probability under ``below``) replaced by
-        its runner-up digit, in every combination over the ``limit`` least certain
-        positions. A digit between two glyphs is one of the two."""
-        weak = sorted(
-            (
-                (p, i)
-                for i, (c, p) in enumerate(zip(self.text, self.probs, strict=True))
-                if c.isdigit()
-                and p < below
-                and i < len(self.runner_up)
-                and self.runner_up[i].isdigit()
-            ),
-        )[:limit]
-        out = []
-        positions = [i for _, i in weak]
-        for mask in itertools.product((False, True), repeat=len(positions)):
-            if not any(mask):
-                continue
-            chars = list(self.text)
-            for swap, i in zip(mask, positions, strict=True):
-                if swap:
-                    chars[i] = self.runner_up[i]
-            out.append("".join(chars))
-        return out
 
 
 def alphabet_indices(charset: Sequence[str], alphabet: str) -> npt.NDArray[np.intp]:

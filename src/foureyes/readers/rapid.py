@@ -34,10 +34,8 @@ class RapidOCRReader:
         *,
         threads: int = 0,
         alphabet: str | None = METER_ALPHABET,
-        uncertain_below: float = 0.9,
     ) -> None:
         self._threads = threads
-        self._uncertain = uncertain_below
         self._alphabet = alphabet
         self._rec: Any = None
         self._charset: list[str] = []
@@ -109,7 +107,6 @@ class RapidOCRReader:
                     reader=self.name,
                     constrained=con.text if self._alphabet else None,
                     weakest=con.weakest,
-                    variants=tuple(con.variants(self._uncertain)),
                     probs=con.probs,
                     runner_up=con.runner_up,
                     steps=con.steps,

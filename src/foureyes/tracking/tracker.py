@@ -35,7 +35,6 @@ class Observation:
     confidence: float
     parsed: ParseResult
     weakest: float | None = None  # the least certain digit's probability, if known
-    alternatives: tuple[float, ...] = ()  # values with uncertain digits read otherwise
     covered: bool = False  # something (a popup) covers part of the meter
     second_look: float | None = None  # the display read once it came to rest, if it agreed
     look_back: float | None = None  # the display read where it rested before, if it agreed
