@@ -161,7 +161,7 @@ class Pipeline:
         self._chooser = PreparationChooser(self.meters)
         self._palettes = {name: Palette() for name in self.meters}
         self._previous: dict[str, Grey] = {}  # each meter's crop at the last sample, grey
-        self._looks = SecondLooks(self.meters, self._chooser, self._palettes, self._parse)
+        self._looks = SecondLooks(self.meters, self._chooser, self._palettes, self._pointed)
         self._confirm = Confirmations(self.meters, self._chooser, self._parse)
         self._aligner = Aligner(self.meters)
         self._samples = 0
@@ -315,7 +315,7 @@ class Pipeline:
             tracker.s = self._settings(name)
         self._chooser = state.chooser
         self._palettes = dict(state.palettes)
-        self._looks = SecondLooks(self.meters, self._chooser, self._palettes, self._parse)
+        self._looks = SecondLooks(self.meters, self._chooser, self._palettes, self._pointed)
         self._confirm = Confirmations(self.meters, self._chooser, self._parse)
         for m, waiting in state.waiting.items():
             self._aligner.queues[m].extend(waiting)
@@ -541,7 +541,13 @@ class Pipeline:
                     (sample.following, sample.preceding),
                     (sample.following_ts, sample.preceding_ts),
                 )
-                seen.looks = self._looks(readers, crops, around, results, seen.covered, settings)
+                # with any lost decimal point put back, or a face that drops its point
+                # would never be checked for motion, nor its rests read
+                pointed = {
+                    m: (raw, self._restored(m, raw.text, parsed) or parsed)
+                    for m, (raw, parsed) in results.items()
+                }
+                seen.looks = self._looks(readers, crops, around, pointed, seen.covered, settings)
                 strong = {m: st.strong_char for m, st in settings.items()}
                 seen.confirmed = self._confirm(
                     readers, crops, around, results, seen.covered, strong
@@ -625,6 +631,13 @@ class Pipeline:
             changed=seen.changed.get(name),
             restored=self._restored(name, raw.text, parsed),
         )
+
+    def _pointed(self, meter: str, text: str) -> ParseResult:
+        """The read parsed as :meth:`_parse` does, or with a decimal point the model did
+        not see put back: what second looks compare and read rests with. Which of the
+        two a reading takes is the tracker's to decide (it holds the count of digits)."""
+        parsed = self._parse(meter, text)
+        return self._restored(meter, text, parsed) or parsed
 
     def _restored(self, meter: str, text: str, parsed: ParseResult) -> ParseResult | None:
         """The read with a decimal point the model did not see put back, if the parser

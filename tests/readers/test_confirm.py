@@ -15,7 +15,7 @@ from foureyes.readers.choose import PreparationChooser
 from foureyes.readers.confirm import Confirmations
 from foureyes.readers.crop import PREPARATIONS
 from foureyes.readers.looks import Around
-from foureyes.readers.parse import ParseResult, parse_value
+from foureyes.readers.parse import ParseResult, parse_value, restore_point
 from foureyes.readers.route import MeterReaders
 
 
@@ -364,3 +364,34 @@ def test_a_rest_stands_in_only_for_a_sample_in_motion(
     )
     assert tuple(got.after.values()) + tuple(got.before.values()) == rests, name
     assert sum(reader.crops) == len(rests), name
+
+
+def pointed(meter: str, text: str) -> ParseResult:
+    """The parse the pipeline gives second looks: a lost decimal point put back."""
+    parsed = parse(meter, text)
+    return parsed if parsed.ok else restore_point(text, MeterKind.CURRENCY, 2)
+
+
+@pytest.mark.parametrize(("first", "mixed"), [("1255", True), ("1260", False), ("1250", False)])
+def test_a_face_that_drops_its_point_is_checked_for_motion_too(first: str, mixed: bool) -> None:
+    """A seven-segment point merges with its digit, and some faces never show it: with
+    the point put back, such a read caught in motion is held to the rests like any other,
+    and the rests (read without their point as well) are read."""
+    from foureyes.readers.looks import SecondLooks
+    from foureyes.readers.occlusion import Palette
+    from foureyes.tracking.tracker import TrackerSettings
+
+    crop, around = _motion()
+    reader = Scripted(["1260", "1250"])  # the rest after, then the rest before
+    looks = SecondLooks(["m"], PreparationChooser(["m"]), {"m": Palette()}, pointed)
+    raw = RawRead(text=first, confidence=1.0, probs=(1.0,) * len(first), weakest=1.0)
+    got = looks(
+        MeterReaders.uniform(reader, ["m"]),
+        {"m": crop},
+        around,
+        {"m": (raw, pointed("m", first))},
+        {"m": False},
+        {"m": TrackerSettings()},
+    )
+    assert ("m" in got.mixed) is mixed
+    assert (got.after, got.before) == ({"m": 12.6}, {"m": 12.5})

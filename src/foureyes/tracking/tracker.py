@@ -301,12 +301,9 @@ class MeterTracker:
         $1.58, and a drop to it would be a false reset. With nothing read before it
         there is no count to hold it to: then the samples after it must agree, as with
         any first read (a face that never shows its point, "7165 €" for 71.65 on a
-        12 px face, is otherwise never read at all).
-
-        The reading stage could not parse the read, so none of its checks for motion
-        (second looks) ran on it: where the picture changed since the previous sample
-        it may be a display caught mid-change ("4720899" flipping from 47208.97 to
-        47209.88), and it needs a neighbour that agrees, like a read in doubt."""
+        12 px face, is otherwise never read at all). Second looks ran on the read with
+        its point put back, so a display caught mid-change ("4720899" flipping from
+        47208.97 to 47209.88) is flagged as any other read would be."""
         restored = obs.restored
         if restored is None or restored.value is None or obs.parsed.ok:
             return obs
@@ -320,8 +317,7 @@ class MeterTracker:
             if have != had and not (have == had + 1 and restored.value >= before):
                 return obs
         note = "; ".join(x for x in (obs.note, "its decimal point was not seen") if x)
-        moved = obs.changed is not False
-        return replace(obs, parsed=restored, note=note, doubted=obs.doubted or moved)
+        return replace(obs, parsed=restored, note=note)
 
     def _unsure(self, obs: Observation) -> bool:
         """Unsure of a digit, and no other look at the same rest settled it."""
@@ -539,8 +535,6 @@ class MeterTracker:
             return "an uncertain digit" if article else "uncertain digit"
         if obs.mixed and not obs.doubted:
             return "sure of its digits, but caught in motion showing neither rest"
-        if obs.parsed is obs.restored and obs.changed is not False:
-            return "read on a picture that changed since the sample before"
         return "sure of its digits, but caught in motion or with a stray glyph"
 
     def _why_outside(self, a: Point, p: Point) -> str:
