@@ -75,11 +75,18 @@ def text_changed(ga: Grey, gb: Grey, *, share: float = 0.002) -> bool:
     one pixel in 2000 under sensor noise, and this one decides what a read may mean."""
     if ga.shape != gb.shape:
         return True
-    diff = ga - gb
-    diff -= np.int16(np.median(diff))
-    lo, hi = np.percentile(ga, (1, 99))
-    jump = max(24, int(hi - lo) // 3)
-    return bool((np.abs(diff) > jump).mean() > share)
+    return _glyphs_moved(_off(gb, ga), _text_jump(ga), share)
+
+
+def _text_jump(g: Grey) -> int:
+    """A third of the text's contrast (and at least 24 levels): how far a pixel must
+    change for a glyph to have changed there."""
+    lo, hi = np.percentile(g, (1, 99))
+    return max(24, int(hi - lo) // 3)
+
+
+def _glyphs_moved(off: npt.NDArray[np.int16], jump: int, share: float = 0.002) -> bool:
+    return bool((off > jump).mean() > share)
 
 
 def settled_index(
@@ -153,14 +160,16 @@ def drifting(sides: Sequence[Sequence[Image]], rows: tuple[int, int] | None = No
         sample = greys[0]
         if len(greys) < 2 or any(g.shape != sample.shape for g in greys):
             return False
-        far = next((i for i in range(1, len(greys)) if text_changed(sample, greys[i])), None)
-        if far is None:
+        jump = _text_jump(sample)  # once: every frame is compared with the sample
+        far, d_far = 0, None
+        for i, g in enumerate(greys[1:], start=1):  # the nearest frame of other text
+            if _glyphs_moved(d := _off(g, sample), jump):
+                far, d_far = i, d
+                break
+        if d_far is None:
             return False
         if far == 1:
             continue
-        p1, p99 = np.percentile(sample, (1, 99))
-        jump = max(24, int(p99 - p1) // 3)
-        d_far = _off(greys[far], sample)
         d_mid = _off(greys[far // 2], sample)
         hit = d_far > jump
         if hit.all() or not hit.any():

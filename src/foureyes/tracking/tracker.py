@@ -471,7 +471,7 @@ class MeterTracker:
         nxt = later[0].point() if later else None
         if nxt is not None and (a is None or consistent(a, nxt, self.s.growth)):
             targets.setdefault(nxt.value, "the next certain read")
-        matches = [v for v in (item.cand,) if v in targets]
+        agrees = targets.get(item.cand)  # the neighbour the model's own reading shows
         looks = [(item.after, "came to rest after"), (item.before, "rested before")]
         if item.cand == item.before:
             looks.reverse()  # the sample was read as its rest before: it had not moved yet
@@ -493,14 +493,10 @@ class MeterTracker:
                 "and the sample beside it read the same",
             )
             return True
-        if len(matches) == 1:
-            value = matches[0]
-            self._accept(
-                item, reason=f"{self._doubt(item.obs, article=False)}; reads {targets[value]}"
-            )
+        if agrees is not None:
+            self._accept(item, reason=f"{self._doubt(item.obs, article=False)}; reads {agrees}")
             return True
-        why = "no neighbour agrees" if not matches else "it could be either neighbour"
-        self._settle(item, None, f"{self._doubt(item.obs)} and {why}")
+        self._settle(item, None, f"{self._doubt(item.obs)} and no neighbour agrees")
         return True
 
     def _read_alike(self, item: _Item, a: Point | None, nxt: Point | None) -> bool:
