@@ -544,7 +544,7 @@ class Pipeline:
                 # with any lost decimal point put back, or a face that drops its point
                 # would never be checked for motion, nor its rests read
                 pointed = {
-                    m: (raw, self._restored(m, raw.text, parsed) or parsed)
+                    m: (raw, self._restored(m, raw.value_text, parsed) or parsed)
                     for m, (raw, parsed) in results.items()
                 }
                 seen.looks = self._looks(readers, crops, around, pointed, seen.covered, settings)
@@ -629,7 +629,7 @@ class Pipeline:
             reader=raw.reader,
             note=note,
             changed=seen.changed.get(name),
-            restored=self._restored(name, raw.text, parsed),
+            restored=self._restored(name, raw.value_text, parsed),
         )
 
     def _pointed(self, meter: str, text: str) -> ParseResult:
